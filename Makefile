@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Both work on a fresh clone.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app scheduler
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+
+.PHONY: run test lint format translations extract-messages bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# Compile the message catalogs (the .mo files are build output, not committed).
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile -q -d scheduler/translations
+
+extract-messages: $(VENV)/.runtime
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -o scheduler/translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -N -i scheduler/translations/messages.pot -d scheduler/translations
+
+# Migrate the SQLite database under instance/, load demo data if it is empty, then run the
+# web server and the background scheduler process side by side; Ctrl-C stops both.
+run: $(VENV)/.runtime translations
+	$(FLASK) init-db
+	$(FLASK) demo-data --if-empty
+	@echo "serving on http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the scheduler)"
+	@$(FLASK) jobs & JOBS=$$!; trap 'kill $$JOBS 2>/dev/null; wait $$JOBS 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Ruff, then the whole suite on SQLite and on a throw-away PostgreSQL cluster.
+test: $(VENV)/.dev translations lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev translations
+	$(PY) bench/conflicts.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

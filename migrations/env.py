@@ -1,0 +1,35 @@
+"""Alembic environment: runs inside the Flask app so it migrates the configured database."""
+
+from alembic import context
+from flask import has_app_context
+
+from scheduler import create_app
+from scheduler.extensions import db
+
+# Tables owned by other libraries (APScheduler's job store) are not ours to migrate.
+FOREIGN_TABLES = {"apscheduler_jobs"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
+def run_migrations() -> None:
+    connectable = db.engine
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=db.metadata,
+            include_object=include_object,
+            render_as_batch=True,  # SQLite needs batch mode for ALTER
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if has_app_context():
+    run_migrations()
+else:
+    with create_app().app_context():
+        run_migrations()

@@ -1,0 +1,57 @@
+"""The science events scheduler: create_app() builds the Flask application."""
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from config import load_config, resolve_secrets
+
+from .extensions import babel, csrf, db, login_manager
+
+
+def select_locale() -> str:
+    languages = ("zh_CN", "en")
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if request.path.startswith("/api/") and request.accept_languages:
+        return request.accept_languages.best_match(languages, default="zh_CN")
+    return "zh_CN"
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=None,
+    )
+    app.config.from_object(load_config(config_name))
+    app.config.update(overrides)
+    resolve_secrets(app.config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (register every table)
+    from .accounts import auth
+    from .api import bp as api_bp
+    from .cli import register_cli
+    from .errors import register_error_handlers
+    from .public.views import bp as public_bp
+    from .templating import register_template_helpers
+
+    auth.init_login(app)
+    csrf.exempt(api_bp)  # the API authenticates writes with bearer tokens, not cookies
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app

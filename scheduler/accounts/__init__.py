@@ -1,0 +1,1 @@
+"""Accounts: users (organizers and society editors), roles and API tokens."""

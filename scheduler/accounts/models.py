@@ -1,0 +1,86 @@
+"""User and ApiToken models."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..enums import LabelledEnum, enum_column
+from ..extensions import db
+from ..societies.models import Society
+from ..types import UTCDateTime, utcnow
+
+
+class Role(LabelledEnum):
+    ORGANIZER = "organizer", _l("Organizer")
+    EDITOR = "editor", _l("Society editor")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role <> 'editor' OR society_id IS NOT NULL", name="editor_has_society"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    society_id: Mapped[int | None] = mapped_column(sa.ForeignKey("societies.id"), index=True)
+    locale: Mapped[str] = mapped_column(sa.String(10), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    society: Mapped[Society | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.role == Role.ORGANIZER
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; revocable."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The first characters, shown in lists so a user can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple["ApiToken", str]:
+        """A new token row and the plain token, which is shown once and never stored."""
+        plain = "sct_" + secrets.token_urlsafe(32)
+        return cls(user=user, token_hash=hash_token(plain), prefix=plain[:10], name=name), plain
+
+    def matches(self, plain: str) -> bool:
+        return hmac.compare_digest(self.token_hash, hash_token(plain))

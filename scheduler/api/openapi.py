@@ -1,0 +1,260 @@
+"""The OpenAPI 3.1 document of /api/v1. Tests validate real responses against it."""
+
+from flask import jsonify
+
+from ..campaigns.models import CampaignKind
+from ..events.enums import Audience, EventKind, EventStatus
+from ..societies.models import SocietyKind
+from . import bp
+
+NULLABLE_STR = {"type": ["string", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _page_of(name: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(name)},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+            "pages": {"type": "integer", "minimum": 1},
+        },
+    }
+
+
+def _obj(required: dict, optional: dict | None = None) -> dict:
+    props = {**required, **(optional or {})}
+    return {"type": "object", "required": list(required), "properties": props}
+
+
+REF = _obj(
+    {"id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"}},
+    {"city": {"type": "string"}, "is_online": {"type": "boolean"}},
+)
+NULLABLE_REF = {"oneOf": [_ref("Ref"), {"type": "null"}]}
+LOCAL_DT = {"type": "string", "format": "date-time"}
+
+SCHEMAS = {
+    "Error": _obj(
+        {"error": {"type": "string"}, "message": {"type": "string"}},
+        {"field": {"type": "string"}},
+    ),
+    "Ref": REF,
+    "Occurrence": _obj({"start": LOCAL_DT, "end": LOCAL_DT, "cancelled": {"type": "boolean"}}),
+    "Event": _obj(
+        {
+            "id": {"type": "integer"},
+            "uid": {"type": "string"},
+            "title": {"type": "string", "maxLength": 200},
+            "description": {"type": "string"},
+            "kind": {"enum": EventKind.values()},
+            "status": {"enum": EventStatus.values()},
+            "decision_reason": {"type": "string"},
+            "start": LOCAL_DT,
+            "end": LOCAL_DT,
+            "all_day": {"type": "boolean"},
+            "rrule": NULLABLE_STR,
+            "exdates": {"type": "array", "items": {"type": "string"}},
+            "series": NULLABLE_REF,
+            "campaign": NULLABLE_REF,
+            "host": _ref("Ref"),
+            "cohosts": {"type": "array", "items": _ref("Ref")},
+            "organizers": {"type": "array", "items": _ref("Ref")},
+            "venue": NULLABLE_REF,
+            "online_url": NULLABLE_STR,
+            "speakers": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "slug": {"type": "string"},
+                        "name": {"type": "string"},
+                        "title": {"type": "string"},
+                    }
+                ),
+            },
+            "audiences": {"type": "array", "items": {"enum": Audience.values()}},
+            "expected_attendance": {"type": "integer", "minimum": 0},
+            "is_major": {"type": "boolean"},
+            "sequence": {"type": "integer", "minimum": 0},
+            "occurrences": {"type": "array", "items": _ref("Occurrence")},
+            "created_at": LOCAL_DT,
+            "updated_at": LOCAL_DT,
+        }
+    ),
+    "Society": _obj(
+        {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "short_name": {"type": "string"},
+            "kind": {"enum": SocietyKind.values()},
+            "discipline": {"type": "string"},
+            "city": {"type": "string"},
+            "active": {"type": "boolean"},
+        }
+    ),
+    "Venue": _obj(
+        {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "address": {"type": "string"},
+            "city": {"type": "string"},
+            "capacity": {"type": "integer", "minimum": 0},
+            "latitude": {"type": ["number", "null"]},
+            "longitude": {"type": ["number", "null"]},
+            "buffer_minutes": {"type": "integer", "minimum": 0},
+            "is_online": {"type": "boolean"},
+            "stream_url": NULLABLE_STR,
+        }
+    ),
+    "Series": _obj(
+        {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"enum": EventKind.values()},
+            "description": {"type": "string"},
+            "cadence_rrule": NULLABLE_STR,
+            "target_min": {"type": "integer", "minimum": 0},
+            "target_max": {"type": "integer", "minimum": 0},
+            "max_per_host": {"type": "integer", "minimum": 1},
+            "preferred_months": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": 12},
+            },
+            "duration_minutes": {"type": "integer", "minimum": 1},
+            "min_spacing_days": {"type": "integer", "minimum": 0},
+            "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+            "default_venue_id": {"type": ["integer", "null"]},
+        }
+    ),
+    "Campaign": _obj(
+        {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"enum": CampaignKind.values()},
+            "theme": {"type": "string"},
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "launch_at": {"type": ["string", "null"], "format": "date-time"},
+            "participation_target": {"type": ["number", "null"]},
+        }
+    ),
+}
+for _name in ("Event", "Society", "Venue", "Series", "Campaign"):
+    SCHEMAS[f"{_name}Page"] = _page_of(_name)
+
+
+def _param(name: str, description: str, schema: dict | None = None) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+PAGE_PARAMS = [
+    _param("page", "Page number, from 1.", {"type": "integer", "minimum": 1}),
+    _param(
+        "per_page", "Items per page (1-500).", {"type": "integer", "minimum": 1, "maximum": 500}
+    ),
+]
+ERRORS = {
+    "400": {
+        "description": "Invalid input.",
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
+    "404": {
+        "description": "Not found.",
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
+}
+
+
+def _ok(schema: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _list_op(summary: str, schema: str, params: list) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": params + PAGE_PARAMS,
+            "responses": {"200": _ok(schema, summary), **ERRORS},
+        }
+    }
+
+
+EVENT_FILTERS = [
+    _param("from", "Start of the window: YYYY-MM-DD (local) or ISO 8601 date-time."),
+    _param("to", "End of the window (inclusive date or exclusive date-time)."),
+    _param("kind", "Event kinds, comma-separated.", {"type": "string"}),
+    _param("series", "Series slugs, comma-separated."),
+    _param("society", "Society slugs (host or co-host), comma-separated."),
+    _param("venue", "Venue slugs, comma-separated."),
+    _param("campaign", "Campaign slugs, comma-separated."),
+    _param("city", "Cities, comma-separated."),
+    _param("audience", "Audience tags, comma-separated."),
+    _param("q", "Text search in title and description."),
+    _param("status", "Statuses (signed-in users only; editors see their own society's)."),
+]
+
+
+def build_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Science events scheduler API",
+            "version": "1.0.0",
+            "description": "Events, societies, venues, series and campaigns of the "
+            "Associations for Science and Technology. Times are ISO 8601 in the "
+            "configured local time zone (Asia/Shanghai by default). Errors are "
+            '{"error", "message"} in the language of Accept-Language.',
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "paths": {
+            "/events": _list_op("Published events in a window", "EventPage", EVENT_FILTERS),
+            "/events/{id}": {
+                "get": {
+                    "summary": "One event with all its occurrences",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {"200": _ok("Event", "The event."), **ERRORS},
+                }
+            },
+            "/societies": _list_op(
+                "Societies",
+                "SocietyPage",
+                [_param("kind", "Society kinds, comma-separated."), _param("city", "City.")],
+            ),
+            "/venues": _list_op("Venues", "VenuePage", [_param("city", "City.")]),
+            "/series": _list_op("Series", "SeriesPage", [_param("kind", "Event kinds.")]),
+            "/campaigns": _list_op("Campaigns", "CampaignPage", []),
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(build_document())

@@ -1,0 +1,102 @@
+"""Flask CLI commands: flask --app scheduler <command>."""
+
+import logging
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from .errors import BadInput
+from .extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or migrate the database to the latest schema."""
+        from .migrate import upgrade
+
+        upgrade()
+        click.echo("database is at the latest revision")
+
+    @app.cli.command("demo-data")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when events already exist.")
+    def demo_data(if_empty: bool):
+        """Load the demo province (Chinese societies, venues, series, events, accounts)."""
+        from .demo import load_demo_data
+        from .events.models import Event
+
+        if db.session.scalar(sa.select(sa.func.count()).select_from(Event)):
+            if if_empty:
+                click.echo("database already has events; demo data not loaded")
+                return
+            raise click.ClickException("the database is not empty; demo data needs an empty one")
+        counts = load_demo_data()
+        click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", type=click.Choice(["organizer", "editor"]), required=True)
+    @click.option("--society", "society_slug", help="Slug of the editor's society.")
+    @click.option("--name", default="")
+    def create_user(email, password, role, society_slug, name):
+        """Create an organizer or a society editor."""
+        from .accounts.service import create_user as make_user
+
+        try:
+            user = make_user(email, password, role, society_slug, name)
+        except BadInput as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"created {user.role.value} {user.email}")
+
+    @app.cli.command("create-token")
+    @click.option("--email", required=True)
+    @click.option("--name", default="cli", help="A label to tell tokens apart.")
+    def create_token(email, name):
+        """Print a new API bearer token for a user (stored hashed; shown once)."""
+        from .accounts.service import issue_token
+
+        try:
+            plain = issue_token(email, name)
+        except BadInput as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(plain)
+
+    @app.cli.command("import-holidays")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--year", type=int, help="The year of the schedule (else read from the dates).")
+    def import_holidays(path, year):
+        """Import an officially published holiday schedule (CSV or YAML) for one year."""
+        from .holidays.service import import_schedule
+
+        try:
+            result = import_schedule(path, year)
+        except BadInput as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(
+            f"{result.year}: {len(result.days_off)} days off and "
+            f"{len(result.workdays)} make-up working days imported (official)"
+        )
+
+    @app.cli.command("holidays")
+    @click.option("--year", type=int, required=True)
+    def show_holidays(year):
+        """List a year's holidays and make-up working days, saying if they are official."""
+        from .holidays.service import ensure_year
+
+        result = ensure_year(year)
+        db.session.commit()
+        click.echo(f"{year}: {'official' if result.official else 'PROVISIONAL (rule-based)'}")
+        for day, name in sorted(result.days_off.items()):
+            click.echo(f"  {day.isoformat()}  off      {name}")
+        for day, name in sorted(result.workdays.items()):
+            click.echo(f"  {day.isoformat()}  workday  {name}")
+
+    @app.cli.command("jobs")
+    def jobs():
+        """Run the background scheduler process (one per deployment)."""
+        from .jobs.runner import run_scheduler
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        run_scheduler(current_app._get_current_object())

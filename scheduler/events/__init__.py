@@ -1,0 +1,1 @@
+"""Events: registration, occurrences of recurring events, the workflow and their pages/API."""

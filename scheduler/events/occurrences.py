@@ -1,0 +1,36 @@
+"""Keeps the materialized occurrence rows of an event in step with the event itself."""
+
+from flask import current_app
+
+from ..timeutil import local_zone
+from .enums import SLOT_HOLDING_STATUSES, EventStatus
+from .models import Event, Occurrence
+from .recurrence import expand
+
+
+def sync_occurrences(event: Event) -> None:
+    """Rebuild ``event.occurrences`` from its start, end and rule, keeping row identities.
+
+    Raises RecurrenceError for an unusable rule, before anything is changed.
+    """
+    slots = expand(
+        event.start_at,
+        event.end_at,
+        event.rrule,
+        event.exdates,
+        local_zone(),
+        all_day=event.all_day,
+        max_count=current_app.config["RECURRENCE_MAX_OCCURRENCES"],
+    )
+    holds = event.status in SLOT_HOLDING_STATUSES
+    cancelled = event.status == EventStatus.CANCELLED
+    existing = {occ.recurrence_id: occ for occ in event.occurrences}
+    wanted = []
+    for slot in slots:
+        occ = existing.pop(slot.recurrence_id, None) or Occurrence(recurrence_id=slot.recurrence_id)
+        occ.start_at, occ.end_at = slot.start, slot.end
+        occ.venue_id = event.venue_id if event.venue is None else event.venue.id
+        occ.holds_slot = holds and not (event.venue is not None and event.venue.is_online)
+        occ.cancelled = cancelled
+        wanted.append(occ)
+    event.occurrences = wanted

@@ -1,0 +1,249 @@
+"""Reading events and occurrences with the filters shared by pages, the API and feeds.
+
+Every function issues a fixed number of SQL queries whatever the number of events: the
+filters become WHERE clauses on indexed columns and relations load with selectinload.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from ..campaigns.models import Campaign
+from ..errors import BadInput
+from ..extensions import db
+from ..series.models import Series
+from ..societies.models import Society
+from ..timeutil import local_midnight_utc, local_to_utc
+from ..venues.models import Venue
+from .enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
+from .models import Event, EventAudience, Occurrence, event_cohosts
+
+MIN_YEAR, MAX_YEAR = 1970, 2100
+
+
+@dataclass
+class EventFilters:
+    start: datetime | None = None  # aware UTC, inclusive
+    end: datetime | None = None  # aware UTC, exclusive
+    kinds: list[EventKind] = field(default_factory=list)
+    series_ids: list[int] = field(default_factory=list)
+    society_ids: list[int] = field(default_factory=list)
+    venue_ids: list[int] = field(default_factory=list)
+    campaign_ids: list[int] = field(default_factory=list)
+    cities: list[str] = field(default_factory=list)
+    audiences: list[Audience] = field(default_factory=list)
+    statuses: list[EventStatus] = field(default_factory=lambda: list(PUBLIC_STATUSES))
+    text: str = ""
+
+    def occurrence_conditions(self) -> list:
+        """WHERE clauses over Occurrence joined to Event."""
+        conds = [Event.status.in_(self.statuses)]
+        if self.start is not None:
+            conds.append(Occurrence.end_at > self.start)
+        if self.end is not None:
+            conds.append(Occurrence.start_at < self.end)
+        conds.extend(self.event_conditions())
+        return conds
+
+    def event_conditions(self) -> list:
+        conds = []
+        if self.kinds:
+            conds.append(Event.kind.in_(self.kinds))
+        if self.series_ids:
+            conds.append(Event.series_id.in_(self.series_ids))
+        if self.venue_ids:
+            conds.append(Event.venue_id.in_(self.venue_ids))
+        if self.campaign_ids:
+            conds.append(Event.campaign_id.in_(self.campaign_ids))
+        if self.society_ids:
+            cohosted = sa.select(event_cohosts.c.event_id).where(
+                event_cohosts.c.society_id.in_(self.society_ids)
+            )
+            conds.append(sa.or_(Event.host_id.in_(self.society_ids), Event.id.in_(cohosted)))
+        if self.cities:
+            # An event is in the city of its venue; online events in their host's city.
+            in_venue_city = sa.select(Venue.id).where(
+                Venue.city.in_(self.cities), Venue.is_online.is_(False)
+            )
+            online_or_none = sa.select(Venue.id).where(Venue.is_online.is_(True))
+            host_in_city = sa.select(Society.id).where(Society.city.in_(self.cities))
+            conds.append(
+                sa.or_(
+                    Event.venue_id.in_(in_venue_city),
+                    sa.and_(
+                        sa.or_(Event.venue_id.is_(None), Event.venue_id.in_(online_or_none)),
+                        Event.host_id.in_(host_in_city),
+                    ),
+                )
+            )
+        if self.audiences:
+            tagged = sa.select(EventAudience.event_id).where(
+                EventAudience.audience.in_(self.audiences)
+            )
+            conds.append(Event.id.in_(tagged))
+        if self.text:
+            pattern = f"%{self.text}%"
+            conds.append(sa.or_(Event.title.ilike(pattern), Event.description.ilike(pattern)))
+        return conds
+
+
+def _split(args, name: str) -> list[str]:
+    values = []
+    for raw in args.getlist(name):
+        values.extend(v.strip() for v in raw.split(",") if v.strip())
+    return list(dict.fromkeys(values))
+
+
+def parse_enum_arg(args, name: str, enum_cls) -> list:
+    out = []
+    for value in _split(args, name):
+        try:
+            out.append(enum_cls(value))
+        except ValueError:
+            raise BadInput(
+                _(
+                    "Unknown %(name)s: %(value)s. Allowed: %(allowed)s.",
+                    name=name,
+                    value=value,
+                    allowed=", ".join(enum_cls.values()),
+                ),
+                field=name,
+            ) from None
+    return out
+
+
+def _resolve_slugs(args, name: str, model) -> list[int]:
+    slugs = _split(args, name)
+    if not slugs:
+        return []
+    found = dict(db.session.execute(sa.select(model.slug, model.id).where(model.slug.in_(slugs))))
+    missing = [s for s in slugs if s not in found]
+    if missing:
+        raise BadInput(
+            _("Unknown %(name)s: %(value)s.", name=name, value=", ".join(missing)), field=name
+        )
+    return [found[s] for s in slugs]
+
+
+def parse_moment(value: str, name: str, end_of_day: bool = False) -> datetime:
+    """An ISO date or date-time from a query string, as aware UTC (local if no offset)."""
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = local_midnight_utc(day + timedelta(days=1) if end_of_day else day)
+        else:
+            moment = local_to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise BadInput(
+            _("%(name)s is not a valid date (use YYYY-MM-DD or an ISO 8601 date-time).", name=name),
+            field=name,
+        ) from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise BadInput(
+            _(
+                "%(name)s must be between %(low)s and %(high)s.",
+                name=name,
+                low=MIN_YEAR,
+                high=MAX_YEAR,
+            ),
+            field=name,
+        )
+    return moment
+
+
+def parse_filters(args, allow_status: bool = False) -> EventFilters:
+    """EventFilters from request arguments, or BadInput naming the first wrong value."""
+    filters = EventFilters()
+    if args.get("from"):
+        filters.start = parse_moment(args["from"], "from")
+    if args.get("to"):
+        filters.end = parse_moment(args["to"], "to", end_of_day=True)
+    if filters.start and filters.end and filters.start >= filters.end:
+        raise BadInput(_("from must be before to."), field="from")
+    filters.kinds = parse_enum_arg(args, "kind", EventKind)
+    filters.audiences = parse_enum_arg(args, "audience", Audience)
+    if args.get("status"):
+        if not allow_status:
+            raise BadInput(_("Only signed-in users may filter by status."), field="status")
+        filters.statuses = parse_enum_arg(args, "status", EventStatus)
+    filters.series_ids = _resolve_slugs(args, "series", Series)
+    filters.society_ids = _resolve_slugs(args, "society", Society)
+    filters.venue_ids = _resolve_slugs(args, "venue", Venue)
+    filters.campaign_ids = _resolve_slugs(args, "campaign", Campaign)
+    filters.cities = _split(args, "city")
+    filters.text = (args.get("q") or "").strip()[:100]
+    return filters
+
+
+def event_loader_options():
+    """Eager loads for everything an event's page or JSON shows (one query per relation)."""
+    return (
+        selectinload(Event.host),
+        selectinload(Event.series),
+        selectinload(Event.campaign),
+        selectinload(Event.venue),
+        selectinload(Event.cohosts),
+        selectinload(Event.organizers),
+        selectinload(Event.speakers),
+        selectinload(Event.audience_rows),
+    )
+
+
+def list_occurrences(filters: EventFilters, limit: int | None = None) -> list[Occurrence]:
+    """Occurrences matching the filters, by start time, with their events loaded."""
+    stmt = (
+        sa.select(Occurrence)
+        .join(Occurrence.event)
+        .where(*filters.occurrence_conditions())
+        .order_by(Occurrence.start_at, Occurrence.id)
+        .options(selectinload(Occurrence.event).options(*event_loader_options()))
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def page_events(filters: EventFilters, page: int, per_page: int):
+    """(events, total, occurrences by event id) for one page of distinct matching events."""
+    matching = (
+        sa.select(Occurrence.event_id, sa.func.min(Occurrence.start_at).label("first"))
+        .join(Occurrence.event)
+        .where(*filters.occurrence_conditions())
+        .group_by(Occurrence.event_id)
+        .subquery()
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(matching))
+    ids = list(
+        db.session.scalars(
+            sa.select(matching.c.event_id)
+            .order_by(matching.c.first, matching.c.event_id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    if not ids:
+        return [], total, {}
+    events = db.session.scalars(
+        sa.select(Event).where(Event.id.in_(ids)).options(*event_loader_options())
+    ).all()
+    by_id = {e.id: e for e in events}
+    occ_stmt = sa.select(Occurrence).where(Occurrence.event_id.in_(ids))
+    if filters.start is not None:
+        occ_stmt = occ_stmt.where(Occurrence.end_at > filters.start)
+    if filters.end is not None:
+        occ_stmt = occ_stmt.where(Occurrence.start_at < filters.end)
+    occurrences: dict[int, list[Occurrence]] = {i: [] for i in ids}
+    for occ in db.session.scalars(occ_stmt.order_by(Occurrence.start_at)):
+        occurrences[occ.event_id].append(occ)
+    return [by_id[i] for i in ids], total, occurrences
+
+
+def get_event(event_id: int) -> Event | None:
+    return db.session.scalar(
+        sa.select(Event)
+        .where(Event.id == event_id)
+        .options(*event_loader_options(), selectinload(Event.occurrences))
+    )

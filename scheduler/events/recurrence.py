@@ -1,0 +1,93 @@
+"""Expanding recurrence rules (RFC 5545 RRULE + exception dates) in local wall time.
+
+Pure functions over plain values: no Flask, no database.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+_UNTIL = re.compile(r"UNTIL=(\d{8})(T(\d{6})(Z?))?", re.IGNORECASE)
+
+
+class RecurrenceError(ValueError):
+    """The rule cannot be used; ``code`` says why (invalid, unbounded, too_many)."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(detail or code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime  # aware UTC
+    end: datetime  # aware UTC
+    recurrence_id: datetime  # the start the rule gave, aware UTC
+
+
+def _local_until(rule: str, tz: ZoneInfo) -> str:
+    """dateutil wants UNTIL in the same kind (naive) as DTSTART: turn a UTC UNTIL local."""
+
+    def convert(match: re.Match) -> str:
+        day, clock, zulu = match.group(1), match.group(3), match.group(4)
+        if not clock:
+            return f"UNTIL={day}T235959"
+        value = datetime.strptime(day + clock, "%Y%m%d%H%M%S")
+        if zulu:
+            value = value.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
+        return "UNTIL=" + value.strftime("%Y%m%dT%H%M%S")
+
+    return _UNTIL.sub(convert, rule)
+
+
+def exdate_key(value: datetime, all_day: bool) -> str:
+    """The stored form of an exception date: local ISO date or date-time to the minute."""
+    return value.date().isoformat() if all_day else value.strftime("%Y-%m-%dT%H:%M")
+
+
+def normalize_rrule(rule: str) -> str:
+    rule = (rule or "").strip()
+    if rule.upper().startswith("RRULE:"):
+        rule = rule[len("RRULE:") :]
+    return rule.upper()
+
+
+def expand(
+    start: datetime,
+    end: datetime,
+    rule: str,
+    exdates: list[str],
+    tz: ZoneInfo,
+    all_day: bool = False,
+    max_count: int = 500,
+) -> list[Slot]:
+    """All occurrences of an event as UTC slots.
+
+    ``start``/``end`` are the first occurrence (aware). A rule must be bounded (COUNT or
+    UNTIL) and give at most ``max_count`` occurrences; otherwise RecurrenceError.
+    """
+    duration = end - start
+    first_local = start.astimezone(tz).replace(tzinfo=None)
+    rule = normalize_rrule(rule)
+    if not rule:
+        return [Slot(start, end, start)]
+    if "COUNT=" not in rule and "UNTIL=" not in rule:
+        raise RecurrenceError("unbounded")
+    try:
+        parsed = rrulestr("RRULE:" + _local_until(rule, tz), dtstart=first_local)
+    except (ValueError, TypeError) as exc:
+        raise RecurrenceError("invalid", str(exc)) from None
+    excluded = set(exdates or [])
+    slots: list[Slot] = []
+    for index, local in enumerate(parsed):
+        if index >= max_count:
+            raise RecurrenceError("too_many")
+        if exdate_key(local, all_day) in excluded:
+            continue
+        begin = local.replace(tzinfo=tz).astimezone(UTC)
+        slots.append(Slot(begin, begin + duration, begin))
+    return slots

@@ -1,0 +1,1 @@
+"""Background jobs and the scheduler process that runs them (never inside web workers)."""

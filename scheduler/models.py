@@ -1,0 +1,29 @@
+"""Imports every model so that metadata (Alembic, create_all) sees all tables."""
+
+from .accounts.models import ApiToken, Role, User
+from .audit.models import AuditEntry
+from .campaigns.models import Campaign, CampaignKind
+from .events.models import Event, EventAudience, Occurrence
+from .holidays.models import Holiday
+from .people.models import Person
+from .series.models import Series
+from .societies.models import Society, SocietyKind
+from .venues.models import Venue
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Campaign",
+    "CampaignKind",
+    "Event",
+    "EventAudience",
+    "Holiday",
+    "Occurrence",
+    "Person",
+    "Role",
+    "Series",
+    "Society",
+    "SocietyKind",
+    "User",
+    "Venue",
+]

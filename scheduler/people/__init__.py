@@ -1,0 +1,1 @@
+"""People: experts and speakers, a scarce resource shared by all societies."""

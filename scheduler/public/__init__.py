@@ -1,0 +1,1 @@
+"""Public pages: the calendar of published events and event pages."""

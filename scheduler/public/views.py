@@ -1,0 +1,103 @@
+"""Public pages: the calendar (list and month views), event pages, /healthz."""
+
+import calendar as pycalendar
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from ..campaigns.models import Campaign
+from ..errors import BadInput, NotFound
+from ..events.enums import PUBLIC_STATUSES, Audience, EventKind
+from ..events.queries import get_event, list_occurrences, parse_filters
+from ..extensions import db
+from ..series.models import Series
+from ..societies.models import Society
+from ..timeutil import local_day_range, local_today, to_local
+from ..venues.models import Venue
+
+bp = Blueprint("public", __name__)
+
+LIST_LIMIT = 200
+
+
+def _filter_choices() -> dict:
+    """Options for the filter form: one query per list, independent of the number of events."""
+    return {
+        "kinds": list(EventKind),
+        "audiences": list(Audience),
+        "series": db.session.scalars(sa.select(Series).order_by(Series.id)).all(),
+        "societies": db.session.scalars(
+            sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
+        ).all(),
+        "cities": sorted(c for c in db.session.scalars(sa.select(Venue.city).distinct()) if c),
+    }
+
+
+def _parse_month(value: str | None) -> date:
+    if not value:
+        today = local_today()
+        return date(today.year, today.month, 1)
+    try:
+        year, month = (int(p) for p in value.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise BadInput(_("month must look like 2026-10."), field="month") from None
+
+
+@bp.get("/")
+def calendar():
+    view = request.args.get("view", "list")
+    if view not in ("list", "month"):
+        raise BadInput(_("view must be list or month."), field="view")
+    filters = parse_filters(request.args)
+    context = {"view": view, "choices": _filter_choices(), "args": request.args}
+    if view == "month":
+        first = _parse_month(request.args.get("month"))
+        last = date(first.year, first.month, pycalendar.monthrange(first.year, first.month)[1])
+        filters.start, filters.end = local_day_range(first, last)
+        occurrences = list_occurrences(filters)
+        by_day: dict[date, list] = {}
+        for occ in occurrences:
+            by_day.setdefault(to_local(occ.start_at).date(), []).append(occ)
+        weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+        context.update(
+            month=first,
+            weeks=weeks,
+            by_day=by_day,
+            prev_month=(first - timedelta(days=1)).strftime("%Y-%m"),
+            next_month=(last + timedelta(days=1)).strftime("%Y-%m"),
+        )
+    else:
+        if filters.start is None:
+            filters.start = local_day_range(local_today(), local_today())[0]
+        occurrences = list_occurrences(filters, limit=LIST_LIMIT)
+        days: dict[date, list] = {}
+        for occ in occurrences:
+            days.setdefault(to_local(occ.start_at).date(), []).append(occ)
+        context.update(days=days, truncated=len(occurrences) >= LIST_LIMIT)
+    context["campaigns"] = db.session.scalars(
+        sa.select(Campaign)
+        .where(Campaign.end_date >= local_today())
+        .order_by(Campaign.start_date)
+        .limit(3)
+    ).all()
+    return render_template("public/calendar.html", **context)
+
+
+@bp.get("/events/<int:event_id>")
+def event_page(event_id: int):
+    event = get_event(event_id)
+    if event is None or event.status not in PUBLIC_STATUSES:
+        raise NotFound(_("Event %(id)s does not exist.", id=event_id))
+    return render_template("public/event.html", event=event)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        return jsonify({"status": "error", "database": str(exc.__class__.__name__)}), 503
+    return jsonify({"status": "ok", "database": "ok"})

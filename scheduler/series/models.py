@@ -1,0 +1,49 @@
+"""The Series model."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..enums import enum_column
+from ..events.enums import EventKind
+from ..extensions import db
+from ..venues.models import Venue
+
+
+class Series(db.Model):
+    __tablename__ = "series"
+    __table_args__ = (
+        sa.CheckConstraint("target_min >= 0", name="target_min_not_negative"),
+        sa.CheckConstraint("target_min <= target_max", name="target_min_not_above_max"),
+        sa.CheckConstraint("max_per_host >= 1", name="max_per_host_positive"),
+        sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        sa.CheckConstraint("min_spacing_days >= 0", name="spacing_not_negative"),
+        sa.CheckConstraint("expected_attendance >= 0", name="attendance_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    # RFC 5545 RRULE where the series is regular (e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR).
+    cadence_rrule: Mapped[str] = mapped_column(sa.String(300), default="")
+    target_min: Mapped[int] = mapped_column(default=0)
+    target_max: Mapped[int] = mapped_column(default=0)
+    max_per_host: Mapped[int] = mapped_column(default=1)
+    preferred_months: Mapped[list] = mapped_column(sa.JSON, default=list)
+    preferred_weekdays: Mapped[list] = mapped_column(sa.JSON, default=list)
+    default_venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id"))
+    default_start_time: Mapped[str] = mapped_column(sa.String(5), default="14:30")
+    duration_minutes: Mapped[int] = mapped_column(default=180)
+    min_spacing_days: Mapped[int] = mapped_column(default=0)
+    expected_attendance: Mapped[int] = mapped_column(default=0)
+    avoid_holidays: Mapped[bool] = mapped_column(default=True)
+    avoid_weekends: Mapped[bool] = mapped_column(default=False)
+    # "#RRGGBB", used in pages and as the RFC 7986 COLOR of the series feed.
+    color: Mapped[str] = mapped_column(sa.String(7), default="#1f6feb")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    default_venue: Mapped[Venue | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Series {self.slug}>"

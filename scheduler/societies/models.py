@@ -1,0 +1,50 @@
+"""The Society model."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..enums import LabelledEnum, enum_column
+from ..extensions import db
+from ..types import UTCDateTime, utcnow
+
+
+class SocietyKind(LabelledEnum):
+    PROVINCIAL = "provincial", _l("Provincial society")
+    CITY = "city", _l("City association")
+    UNIVERSITY = "university", _l("University association")
+    ENTERPRISE = "enterprise", _l("Enterprise association")
+    NATIONAL = "national", _l("National society")
+    PARTNER = "partner", _l("Partner body")
+
+
+class Society(db.Model):
+    __tablename__ = "societies"
+    __table_args__ = (
+        sa.CheckConstraint("min_events_per_year >= 0", name="min_events_not_negative"),
+        sa.Index("ix_societies_city_kind", "city", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    short_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    kind: Mapped[SocietyKind] = mapped_column(enum_column(SocietyKind))
+    discipline: Mapped[str] = mapped_column(sa.String(80), default="")
+    city: Mapped[str] = mapped_column(sa.String(80), default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Yearly minimum of hosted activities used by the activity report (default 1).
+    min_events_per_year: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Society {self.slug}>"
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name

@@ -1,0 +1,38 @@
+"""Jinja filters and globals shared by every page."""
+
+from datetime import datetime
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, format_time, get_locale
+
+from .timeutil import to_local
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.template_filter("local_dt")
+    def local_dt(value: datetime, fmt: str = "medium") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("local_date")
+    def local_date(value, fmt: str = "full") -> str:
+        if isinstance(value, datetime):
+            value = to_local(value).date()
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("local_time")
+    def local_time(value: datetime) -> str:
+        return format_time(value, "HH:mm") if value else ""
+
+    @app.context_processor
+    def globals_():
+        def url_with(**changes) -> str:
+            """The current page's URL with some query arguments changed (None removes)."""
+            args = request.args.to_dict(flat=True)
+            for key, value in changes.items():
+                if value is None:
+                    args.pop(key, None)
+                else:
+                    args[key] = value
+            return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+        return {"current_locale": str(get_locale()), "url_with": url_with}

@@ -1,0 +1,1 @@
+"""Venues: bookable halls and rooms, or an online stream."""

@@ -1,0 +1,37 @@
+"""The Venue model."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class Venue(db.Model):
+    __tablename__ = "venues"
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("buffer_minutes >= 0", name="buffer_not_negative"),
+        sa.CheckConstraint(
+            "latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude_range"
+        ),
+        sa.CheckConstraint(
+            "longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    city: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
+    capacity: Mapped[int] = mapped_column(default=0)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    # Minimum gap kept free between two bookings (set-up, cleaning).
+    buffer_minutes: Mapped[int] = mapped_column(default=0)
+    is_online: Mapped[bool] = mapped_column(default=False)
+    stream_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Venue {self.slug}>"

@@ -1,0 +1,142 @@
+"""Fixtures: an app with a fresh database on each backend, a client, users, factories.
+
+Tests that take the ``app`` fixture run twice: on SQLite and on a real PostgreSQL server
+(a throw-away cluster, or TEST_DATABASE_URL when given).
+"""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from scheduler import create_app
+from scheduler.extensions import db
+from tests.pg import Cluster, PostgresUnavailable
+
+BACKENDS = ["sqlite", "postgresql"]
+TRANSLATIONS = os.path.join(os.path.dirname(__file__), "..", "scheduler", "translations")
+
+
+def pytest_sessionstart(session):
+    """Compile message catalogs if they are missing or stale (make test does it too)."""
+    for root, _dirs, files in os.walk(TRANSLATIONS):
+        for name in files:
+            if not name.endswith(".po"):
+                continue
+            po = os.path.join(root, name)
+            mo = po[:-3] + ".mo"
+            if not os.path.exists(mo) or os.path.getmtime(mo) < os.path.getmtime(po):
+                with open(po, "rb") as f:
+                    catalog = read_po(f)
+                with open(mo, "wb") as f:
+                    write_mo(f, catalog)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    cluster = Cluster()
+    try:
+        cluster.start()
+    except PostgresUnavailable as exc:
+        cluster.stop()
+        pytest.fail(f"PostgreSQL could not start, so the PostgreSQL tests cannot run: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(request):
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"]
+    cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database("scheduler_test")
+
+
+@pytest.fixture(scope="session")
+def pg_schema(pg_url):
+    """Create the schema once per session on PostgreSQL; tests truncate instead of rebuild."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=pg_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return pg_url
+
+
+def _truncate_all() -> None:
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path):
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("pg_schema")
+
+
+@pytest.fixture
+def app(backend, database_url):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        else:
+            _truncate_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@contextmanager
+def counting_queries(engine):
+    """Counts the SQL statements executed inside the block: ``with counting_queries(e) as n``."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def count_queries(app):
+    return lambda: counting_queries(db.engine)
+
+
+# --- a per-backend summary at the end of the run -------------------------------------------
+_outcomes: dict[str, dict[str, int]] = {b: {} for b in BACKENDS}
+
+
+def pytest_runtest_logreport(report):
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    for name in BACKENDS:
+        if f"[{name}" in report.nodeid or f"-{name}]" in report.nodeid or f"-{name}-" in report.nodeid:
+            counts = _outcomes[name]
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.section("results per database backend")
+    for name, counts in _outcomes.items():
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no tests"
+        terminalreporter.write_line(f"{name}: {parts}")
