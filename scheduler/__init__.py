@@ -1,6 +1,6 @@
 """The science events scheduler: create_app() builds the Flask application."""
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from config import load_config, resolve_secrets
@@ -10,6 +10,8 @@ from .extensions import babel, csrf, db, login_manager
 
 def select_locale() -> str:
     languages = ("zh_CN", "en")
+    if not has_request_context():  # CLI, jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen

@@ -35,4 +35,6 @@ def register_template_helpers(app: Flask) -> None:
                     args[key] = value
             return url_for(request.endpoint, **(request.view_args or {}), **args)
 
-        return {"current_locale": str(get_locale()), "url_with": url_with}
+        locale = get_locale()
+        current = "zh_CN" if locale is None or locale.language == "zh" else "en"
+        return {"current_locale": current, "url_with": url_with}

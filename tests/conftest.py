@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import g
+from flask.testing import FlaskClient
 
 from scheduler import create_app
 from scheduler.extensions import db
@@ -97,8 +99,23 @@ def app(backend, database_url):
         db.engine.dispose()
 
 
+class FreshGlobalsClient(FlaskClient):
+    """The test's app context stays pushed, so clear what Flask-Login and Flask-Babel cache
+    on ``g``: each request must find its own user and locale, as in production."""
+
+    def open(self, *args, **kwargs):
+        for key in ("_login_user", "_flask_babel"):
+            g.pop(key, None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            for key in ("_login_user", "_flask_babel"):
+                g.pop(key, None)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshGlobalsClient
     return app.test_client()
 
 
@@ -130,7 +147,11 @@ def pytest_runtest_logreport(report):
     if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
         return
     for name in BACKENDS:
-        if f"[{name}" in report.nodeid or f"-{name}]" in report.nodeid or f"-{name}-" in report.nodeid:
+        if (
+            f"[{name}" in report.nodeid
+            or f"-{name}]" in report.nodeid
+            or f"-{name}-" in report.nodeid
+        ):
             counts = _outcomes[name]
             counts[report.outcome] = counts.get(report.outcome, 0) + 1
 
@@ -140,3 +161,23 @@ def pytest_terminal_summary(terminalreporter):
     for name, counts in _outcomes.items():
         parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no tests"
         terminalreporter.write_line(f"{name}: {parts}")
+
+
+@pytest.fixture
+def empty_database_url(backend, request, tmp_path):
+    """The URL of a brand-new, empty database on the current backend (for migrations, CLI)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    base = request.getfixturevalue("pg_url")
+    name = f"empty_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    yield base.rsplit("/", 1)[0] + "/" + name
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()

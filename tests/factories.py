@@ -26,7 +26,12 @@ def local(*args) -> datetime:
 
 def make_society(**kw) -> Society:
     n = next(_seq)
-    values = {"slug": f"society-{n}", "name": f"测试学会{n}", "kind": SocietyKind.PROVINCIAL, "city": "广州"}
+    values = {
+        "slug": f"society-{n}",
+        "name": f"测试学会{n}",
+        "kind": SocietyKind.PROVINCIAL,
+        "city": "广州",
+    }
     society = Society(**{**values, **kw})
     db.session.add(society)
     db.session.flush()
@@ -52,7 +57,13 @@ def make_person(**kw) -> Person:
 
 def make_series(**kw) -> Series:
     n = next(_seq)
-    values = {"slug": f"series-{n}", "name": f"论坛{n}", "kind": EventKind.FORUM, "target_min": 1, "target_max": 10}
+    values = {
+        "slug": f"series-{n}",
+        "name": f"论坛{n}",
+        "kind": EventKind.FORUM,
+        "target_min": 1,
+        "target_max": 10,
+    }
     series = Series(**{**values, **kw})
     db.session.add(series)
     db.session.flush()

@@ -119,7 +119,8 @@ def _resolve_slugs(args, name: str, model) -> list[int]:
     slugs = _split(args, name)
     if not slugs:
         return []
-    found = dict(db.session.execute(sa.select(model.slug, model.id).where(model.slug.in_(slugs))))
+    rows = db.session.execute(sa.select(model.slug, model.id).where(model.slug.in_(slugs)))
+    found = {slug: id_ for slug, id_ in rows}
     missing = [s for s in slugs if s not in found]
     if missing:
         raise BadInput(

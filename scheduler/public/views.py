@@ -48,7 +48,8 @@ def _parse_month(value: str | None) -> date:
 
 @bp.get("/")
 def calendar():
-    view = request.args.get("view", "list")
+    # A month argument alone means the month view.
+    view = request.args.get("view") or ("month" if request.args.get("month") else "list")
     if view not in ("list", "month"):
         raise BadInput(_("view must be list or month."), field="view")
     filters = parse_filters(request.args)

@@ -36,17 +36,47 @@ def test_naive_datetimes_are_refused(app):
 @pytest.mark.parametrize(
     ("make", "why"),
     [
-        (lambda h: Event(title="x", kind="forum", host=h, start_at=local(2027, 1, 1, 10),
-                         end_at=local(2027, 1, 1, 9)), "end before start"),
-        (lambda h: Event(title="x", kind="forum", host=h, start_at=local(2027, 1, 1, 10),
-                         end_at=local(2027, 1, 1, 10)), "end equal to start"),
-        (lambda h: Event(title="x", kind="forum", host=h, start_at=local(2027, 1, 1, 10),
-                         end_at=local(2027, 1, 1, 11), expected_attendance=-1), "negative attendance"),
+        (
+            lambda h: Event(
+                title="x",
+                kind="forum",
+                host=h,
+                start_at=local(2027, 1, 1, 10),
+                end_at=local(2027, 1, 1, 9),
+            ),
+            "end before start",
+        ),
+        (
+            lambda h: Event(
+                title="x",
+                kind="forum",
+                host=h,
+                start_at=local(2027, 1, 1, 10),
+                end_at=local(2027, 1, 1, 10),
+            ),
+            "end equal to start",
+        ),
+        (
+            lambda h: Event(
+                title="x",
+                kind="forum",
+                host=h,
+                start_at=local(2027, 1, 1, 10),
+                end_at=local(2027, 1, 1, 11),
+                expected_attendance=-1,
+            ),
+            "negative attendance",
+        ),
         (lambda h: Venue(slug="v", name="v", capacity=-5), "negative capacity"),
         (lambda h: Venue(slug="v", name="v", buffer_minutes=-1), "negative buffer"),
-        (lambda h: Series(slug="s", name="s", kind="forum", target_min=5, target_max=3),
-         "series min above max"),
-        (lambda h: User(email="e@x.org", password_hash="x", role=Role.EDITOR), "editor without society"),
+        (
+            lambda h: Series(slug="s", name="s", kind="forum", target_min=5, target_max=3),
+            "series min above max",
+        ),
+        (
+            lambda h: User(email="e@x.org", password_hash="x", role=Role.EDITOR),
+            "editor without society",
+        ),
     ],
 )
 def test_check_constraints_refuse_invalid_rows(app, make, why):
@@ -71,7 +101,9 @@ def test_weekly_event_materializes_each_occurrence_in_local_time(app):
         exdates=["2027-03-17T19:00"],
     )
     db.session.commit()
-    starts = [o.start_at for o in db.session.scalars(sa.select(Occurrence).order_by(Occurrence.start_at))]
+    starts = [
+        o.start_at for o in db.session.scalars(sa.select(Occurrence).order_by(Occurrence.start_at))
+    ]
     assert starts == [local(2027, 3, d, 19, 0) for d in (3, 10, 24)]
     assert all(o.end_at - o.start_at == timedelta(hours=2) for o in event.occurrences)
 

@@ -1,0 +1,102 @@
+"""Public pages: the calendar (list and month), event pages, /healthz."""
+
+import pytest
+
+from scheduler.events.enums import EventStatus
+from scheduler.extensions import db
+from tests.factories import local, make_event, make_series, make_venue
+
+
+def test_list_view_shows_published_events_only(client):
+    shown = make_event(start=local(2030, 3, 5, 14, 30), title="岭南科学论坛第一期")
+    make_event(start=local(2030, 3, 6, 14, 30), title="草稿活动", status=EventStatus.DRAFT)
+    cancelled = make_event(
+        start=local(2030, 3, 7, 9), title="取消的讲座", status=EventStatus.CANCELLED
+    )
+    db.session.commit()
+    html = client.get("/?from=2030-03-01").get_data(as_text=True)
+    assert "岭南科学论坛第一期" in html
+    assert f"/events/{shown.id}" in html
+    assert "草稿活动" not in html
+    assert "取消的讲座" in html and f"/events/{cancelled.id}" in html
+
+
+def test_month_view_places_occurrences_on_their_local_day(client):
+    # 00:30 in Shanghai is the previous day in UTC: it must show on the 10th.
+    make_event(start=local(2030, 4, 10, 0, 30), title="午夜天文观测")
+    db.session.commit()
+    html = client.get("/?view=month&month=2030-04").get_data(as_text=True)
+    day_cell = html.split('<span class="day">10</span>')[1].split("</td>")[0]
+    assert "午夜天文观测" in day_cell
+
+
+def test_filters_narrow_the_calendar(client):
+    gz, sz = make_venue(city="广州"), make_venue(city="深圳")
+    series = make_series(slug="lingnan", name="岭南科学论坛")
+    make_event(start=local(2030, 5, 1, 9), venue=gz, series=series, title="广州论坛")
+    make_event(start=local(2030, 5, 2, 9), venue=sz, title="深圳讲座", audiences=["youth"])
+    db.session.commit()
+    by_city = client.get("/?from=2030-05-01&city=深圳").get_data(as_text=True)
+    assert "深圳讲座" in by_city and "广州论坛" not in by_city
+    by_series = client.get("/?from=2030-05-01&series=lingnan").get_data(as_text=True)
+    assert "广州论坛" in by_series and "深圳讲座" not in by_series
+    by_text = client.get("/?from=2030-05-01&q=讲座").get_data(as_text=True)
+    assert "深圳讲座" in by_text and "广州论坛" not in by_text
+
+
+@pytest.mark.parametrize("query", ["view=year", "month=2030-13", "kind=party", "from=tomorrow"])
+def test_bad_filters_are_a_400_page(client, query):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 400
+    assert "<h1>400</h1>" in response.get_data(as_text=True)
+
+
+def test_event_page_shows_details_and_escapes_text(client):
+    venue = make_venue(name="科学馆报告厅", address="广州市天河区")
+    event = make_event(
+        venue=venue, title="<script>alert(1)</script>讲座", description="第一行\n第二行"
+    )
+    db.session.commit()
+    html = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "科学馆报告厅" in html and "广州市天河区" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;讲座" in html
+
+
+def test_unknown_and_unpublished_events_are_404(client):
+    draft = make_event(status=EventStatus.SUBMITTED)
+    db.session.commit()
+    assert client.get(f"/events/{draft.id}").status_code == 404
+    assert client.get("/events/987654").status_code == 404
+
+
+def test_language_switch_persists(client):
+    assert "English" in client.get("/").get_data(as_text=True)
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert 'lang="en"' in english
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)  # remembered in the session
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_calendar_page_uses_a_constant_number_of_queries(client, count_queries):
+    def fill(n, offset):
+        venue, series = make_venue(), make_series()
+        for i in range(n):
+            make_event(start=local(2030, 6, 1 + (i + offset) % 28, 8), venue=venue, series=series)
+        db.session.commit()
+
+    def count(url):
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    fill(10, 0)
+    small = [count("/?from=2030-06-01"), count("/?view=month&month=2030-06")]
+    fill(490, 10)
+    large = [count("/?from=2030-06-01"), count("/?view=month&month=2030-06")]
+    assert small == large

@@ -1,0 +1,72 @@
+"""The flask CLI: init-db, create-user, create-token, holidays."""
+
+import sqlalchemy as sa
+
+from scheduler import create_app
+from scheduler.accounts.models import ApiToken, User
+from scheduler.extensions import db
+from tests.factories import make_society
+
+
+def test_init_db_migrates_an_empty_database(empty_database_url):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert "events" in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_create_user_and_token_then_use_it(app, client):
+    make_society(slug="gdcast")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    made = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Ed@Example.org",
+            "--password",
+            "long-enough",
+            "--role",
+            "editor",
+            "--society",
+            "gdcast",
+        ]
+    )
+    assert made.exit_code == 0, made.output
+    user = db.session.scalar(sa.select(User).where(User.email == "ed@example.org"))
+    assert user.society.slug == "gdcast" and user.check_password("long-enough")
+
+    issued = runner.invoke(args=["create-token", "--email", "ed@example.org"])
+    assert issued.exit_code == 0, issued.output
+    plain = issued.output.strip()
+    stored = db.session.scalar(sa.select(ApiToken))
+    assert stored.token_hash != plain and plain not in stored.token_hash
+    ok = client.get("/api/v1/events?status=draft", headers={"Authorization": f"Bearer {plain}"})
+    assert ok.status_code == 200
+
+
+def test_create_user_refuses_bad_input_and_writes_nothing(app):
+    runner = app.test_cli_runner()
+    cases = [
+        ["--email", "not-an-email", "--password", "long-enough", "--role", "organizer"],
+        ["--email", "a@b.org", "--password", "short", "--role", "organizer"],
+        ["--email", "a@b.org", "--password", "long-enough", "--role", "editor"],
+        [
+            "--email",
+            "a@b.org",
+            "--password",
+            "long-enough",
+            "--role",
+            "editor",
+            "--society",
+            "nope",
+        ],
+        ["--email", "a@b.org", "--password", "long-enough", "--role", "king"],
+    ]
+    for args in cases:
+        result = runner.invoke(args=["create-user", *args])
+        assert result.exit_code != 0, args
+        assert "Error" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
