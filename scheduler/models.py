@@ -5,6 +5,7 @@ from .audit.models import AuditEntry
 from .campaigns.models import Campaign, CampaignKind
 from .events.models import Event, EventAudience, Occurrence
 from .holidays.models import Holiday
+from .notifications.models import OutboxMessage
 from .people.models import Person
 from .series.models import Series
 from .societies.models import Society, SocietyKind
@@ -19,6 +20,7 @@ __all__ = [
     "EventAudience",
     "Holiday",
     "Occurrence",
+    "OutboxMessage",
     "Person",
     "Role",
     "Series",

@@ -114,3 +114,22 @@ def make_user(role: Role = Role.ORGANIZER, society: Society | None = None, **kw)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def fill_events(n: int, year: int = 2027, month: int = 6, **kw) -> list[Event]:
+    """``n`` approved one-hour events in five venues, none overlapping another (n <= 500)."""
+    venues = [make_venue() for _ in range(5)]
+    series = make_series()
+    events = []
+    for i in range(n):
+        day, hour = 1 + (i // 50) % 28, 8 + (i // 5) % 10
+        events.append(
+            make_event(
+                start=local(year, month, day, hour),
+                hours=1,
+                venue=venues[i % 5],
+                series=series,
+                **kw,
+            )
+        )
+    return events

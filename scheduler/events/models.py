@@ -148,15 +148,21 @@ class Occurrence(db.Model):
     """One materialized occurrence of an event (a single event has exactly one).
 
     Conflict checks, calendar pages and feeds read this table with indexed time-range
-    queries instead of expanding recurrence rules on every request.
+    queries instead of expanding recurrence rules on every request. The resources an
+    occurrence uses (venue, host, series, city) are copied from its event so that each
+    conflict look-up is one query on one index.
     """
 
     __tablename__ = "occurrences"
     __table_args__ = (
         sa.CheckConstraint("end_at > start_at", name="end_after_start"),
+        sa.CheckConstraint("blocked_until >= end_at", name="blocked_after_end"),
         sa.UniqueConstraint("event_id", "recurrence_id", name="uq_occurrences_event_recurrence"),
         sa.Index("ix_occurrences_start", "start_at", "end_at"),
         sa.Index("ix_occurrences_venue_start", "venue_id", "start_at"),
+        sa.Index("ix_occurrences_host_start", "host_id", "start_at"),
+        sa.Index("ix_occurrences_series_start", "series_id", "start_at"),
+        sa.Index("ix_occurrences_city_start", "city", "start_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,9 +171,15 @@ class Occurrence(db.Model):
     recurrence_id: Mapped[datetime] = mapped_column(UTCDateTime)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Denormalized from the event so venue conflicts are one indexed query.
+    # end_at plus the venue's buffer: the venue is blocked for [start_at, blocked_until).
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The physical venue it blocks (None when online or without a venue).
     venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id"))
-    # True while the event is submitted/approved/completed: the slot is held.
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("societies.id"))
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id"))
+    # The venue's city, or the host's for online events.
+    city: Mapped[str] = mapped_column(sa.String(80), default="")
+    # True while the event is submitted, approved or completed: its resources are held.
     holds_slot: Mapped[bool] = mapped_column(default=False)
     cancelled: Mapped[bool] = mapped_column(default=False)
 
@@ -176,3 +188,22 @@ class Occurrence(db.Model):
     @hybrid_method
     def overlaps(self, start: datetime, end: datetime):
         return (self.start_at < end) & (self.end_at > start)
+
+
+# On PostgreSQL the database itself refuses two slot-holding occurrences in one venue whose
+# blocked ranges overlap, so racing submissions can never both hold a slot.
+VENUE_EXCLUSION_DDL = (
+    "ALTER TABLE occurrences ADD CONSTRAINT ex_occurrences_venue_slot EXCLUDE USING gist "
+    "(venue_id WITH =, tsrange(start_at, blocked_until) WITH &&) "
+    "WHERE (holds_slot AND NOT cancelled AND venue_id IS NOT NULL)"
+)
+sa.event.listen(
+    Occurrence.__table__,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+)
+sa.event.listen(
+    Occurrence.__table__,
+    "after_create",
+    sa.DDL(VENUE_EXCLUSION_DDL).execute_if(dialect="postgresql"),
+)

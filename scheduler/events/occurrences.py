@@ -1,5 +1,7 @@
 """Keeps the materialized occurrence rows of an event in step with the event itself."""
 
+from datetime import timedelta
+
 from flask import current_app
 
 from ..timeutil import local_zone
@@ -23,14 +25,21 @@ def sync_occurrences(event: Event) -> None:
         max_count=current_app.config["RECURRENCE_MAX_OCCURRENCES"],
     )
     holds = event.status in SLOT_HOLDING_STATUSES
+    venue = event.venue if event.venue is not None and not event.venue.is_online else None
+    buffer = timedelta(minutes=venue.buffer_minutes) if venue else timedelta(0)
+    city = (venue.city if venue else "") or event.host.city
     cancelled = event.status == EventStatus.CANCELLED
     existing = {occ.recurrence_id: occ for occ in event.occurrences}
     wanted = []
     for slot in slots:
         occ = existing.pop(slot.recurrence_id, None) or Occurrence(recurrence_id=slot.recurrence_id)
         occ.start_at, occ.end_at = slot.start, slot.end
-        occ.venue_id = event.venue_id if event.venue is None else event.venue.id
-        occ.holds_slot = holds and not (event.venue is not None and event.venue.is_online)
+        occ.blocked_until = slot.end + buffer
+        occ.venue_id = venue.id if venue else None
+        occ.host_id = event.host.id
+        occ.series_id = event.series.id if event.series else None
+        occ.city = city
+        occ.holds_slot = holds
         occ.cancelled = cancelled
         wanted.append(occ)
     event.occurrences = wanted

@@ -120,7 +120,7 @@ def _resolve_slugs(args, name: str, model) -> list[int]:
     if not slugs:
         return []
     rows = db.session.execute(sa.select(model.slug, model.id).where(model.slug.in_(slugs)))
-    found = {slug: id_ for slug, id_ in rows}
+    found = dict(rows.all())
     missing = [s for s in slugs if s not in found]
     if missing:
         raise BadInput(

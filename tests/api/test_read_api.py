@@ -8,6 +8,7 @@ from scheduler.accounts.models import Role
 from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
 from tests.factories import (
+    fill_events,
     local,
     make_campaign,
     make_event,
@@ -67,10 +68,10 @@ def test_every_list_endpoint_conforms_to_the_document(client, spec):
 
 def test_events_filters_combine(client):
     gz, sz = make_venue(city="广州"), make_venue(city="深圳")
-    youth_gz = make_event(venue=gz, audiences=["youth"], title="广州青少年")
-    make_event(venue=sz, audiences=["youth"], title="深圳青少年")
-    make_event(venue=gz, audiences=["elderly"], title="广州老年")
-    make_event(venue=gz, audiences=["youth"], status=EventStatus.DRAFT, title="草稿")
+    youth_gz = make_event(local(2027, 3, 1, 9), venue=gz, audiences=["youth"], title="广州青少年")
+    make_event(local(2027, 3, 1, 9), venue=sz, audiences=["youth"], title="深圳青少年")
+    make_event(local(2027, 3, 2, 9), venue=gz, audiences=["elderly"], title="广州老年")
+    make_event(local(2027, 3, 3, 9), venue=gz, audiences=["youth"], status=EventStatus.DRAFT)
     db.session.commit()
     body = client.get("/api/v1/events?city=广州&audience=youth").get_json()
     assert [e["id"] for e in body["items"]] == [youth_gz.id]
@@ -190,16 +191,8 @@ def test_error_messages_follow_the_requested_language(client):
 
 
 def test_event_list_uses_a_constant_number_of_queries(client, count_queries):
-    def fill(n):
-        venue, series = make_venue(), make_series()
-        for i in range(n):
-            make_event(
-                start=local(2027, 6, 1 + i % 28, 8 + i % 10),
-                venue=venue,
-                series=series,
-                cohosts=[make_society()],
-                audiences=["youth"],
-            )
+    def fill(n, month):
+        fill_events(n, month=month, audiences=["youth"], cohosts=[make_society()])
         db.session.commit()
 
     def count():
@@ -208,9 +201,9 @@ def test_event_list_uses_a_constant_number_of_queries(client, count_queries):
         assert response.status_code == 200
         return len(statements), response.get_json()["total"]
 
-    fill(10)
+    fill(10, 5)
     small, total_small = count()
-    fill(490)
+    fill(490, 6)
     large, total_large = count()
     assert (total_small, total_large) == (10, 500)
     assert small == large
