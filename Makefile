@@ -44,7 +44,7 @@ format: $(VENV)/.dev
 
 # Ruff, then the whole suite on SQLite and on a throw-away PostgreSQL cluster.
 test: $(VENV)/.dev translations lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev translations
 	$(PY) bench/conflicts.py

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from config import load_config, resolve_secrets
 
+from .database import configure_engine
 from .extensions import babel, csrf, db, login_manager
 
 
@@ -35,8 +36,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(load_config(config_name))
     app.config.update(overrides)
     resolve_secrets(app.config)
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON
 
     db.init_app(app)
+    configure_engine(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -23,15 +23,23 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when events already exist.")
     def demo_data(if_empty: bool):
         """Load the demo province (Chinese societies, venues, series, events, accounts)."""
-        from .demo import load_demo_data
+        from .demo import DemoDataError, load_demo_data
         from .events.models import Event
+        from .holidays.service import ensure_year
+        from .timeutil import local_today
 
         if db.session.scalar(sa.select(sa.func.count()).select_from(Event)):
             if if_empty:
                 click.echo("database already has events; demo data not loaded")
                 return
             raise click.ClickException("the database is not empty; demo data needs an empty one")
-        counts = load_demo_data()
+        try:
+            counts = load_demo_data()
+        except DemoDataError as exc:
+            raise click.ClickException(str(exc)) from None
+        this_year = local_today().year
+        for year in (this_year, this_year + 1):
+            ensure_year(year)  # store the holiday calendars the demo was planned around
         click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
     @app.cli.command("create-user")

@@ -4,6 +4,7 @@ initdb refuses to run as root, so as root the cluster runs as the ``postgres`` u
 server cannot start, the run fails with the reason: PostgreSQL tests are never skipped.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -56,7 +57,7 @@ class Cluster:
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             raise PostgresUnavailable(
-                f"{' '.join(args[:1])} failed ({result.returncode}): {result.stderr or result.stdout}"
+                f"{args[0]} failed ({result.returncode}): {result.stderr or result.stdout}"
             )
 
     def start(self) -> str:
@@ -99,8 +100,6 @@ class Cluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(PostgresUnavailable):
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
-        except PostgresUnavailable:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -56,6 +56,6 @@ def event_to_json(event: Event, occurrences: list[Occurrence] | None = None) -> 
         "is_major": event.is_major,
         "sequence": event.sequence,
         "occurrences": [occurrence_to_json(o) for o in (occurrences or [])],
-        "created_at": event.created_at.isoformat(),
-        "updated_at": event.updated_at.isoformat(),
+        "created_at": iso_local(event.created_at),
+        "updated_at": iso_local(event.updated_at),
     }

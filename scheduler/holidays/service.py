@@ -5,7 +5,8 @@ schedules and are official. Later years are estimated from the rules of the ``ho
 package and are provisional (no make-up working days) until the official schedule is
 imported with :func:`import_schedule`.
 
-``ensure_year`` and ``import_schedule`` commit the database session.
+``ensure_year`` and ``import_schedule`` commit the session (commands); ``year_holidays`` and
+``holidays_for_range`` only read, so checks may call them in the middle of a transaction.
 """
 
 import csv
@@ -100,8 +101,22 @@ def official_years() -> frozenset[int]:
     return frozenset(day.year for day in chinese_calendar.holidays)
 
 
+def year_holidays(year: int) -> YearHolidays:
+    """The year's days off and make-up working days, read-only: the stored rows when there
+    are any (an imported schedule wins), else computed from the packages without storing.
+
+    Conflict checks call this in the middle of a transaction, so it must never write.
+    """
+    _check_year(year)
+    rows = _stored_rows(year)
+    if rows and not (_is_provisional(rows) and year in official_years()):
+        return YearHolidays.from_rows(year, rows)
+    return _official_days(year) if year in official_years() else _rule_days(year)
+
+
 def ensure_year(year: int) -> YearHolidays:
-    """The days off and make-up working days of ``year``, filling the table when it has none.
+    """Store the year's days off and make-up working days when the table has none, and
+    return them. Commits the session: call it from commands, not inside other work.
 
     Rows already stored for the year are kept as they are (an imported schedule is never
     overwritten), except that a provisional year is upgraded once chinese_calendar has it.
@@ -132,10 +147,10 @@ def ensure_year(year: int) -> YearHolidays:
 
 
 def holidays_for_range(first: date, last: date) -> dict[int, YearHolidays]:
-    """``ensure_year`` for every year from ``first`` to ``last`` (empty if last < first)."""
+    """``year_holidays`` for every year from ``first`` to ``last`` (empty if last < first)."""
     if last < first:
         return {}
-    return {year: ensure_year(year) for year in range(first.year, last.year + 1)}
+    return {year: year_holidays(year) for year in range(first.year, last.year + 1)}
 
 
 def import_schedule(path: str | Path, year: int | None = None) -> YearHolidays:

@@ -319,3 +319,16 @@ def test_a_database_error_writes_nothing(app, tmp_path, monkeypatch):
 def test_bad_input_outside_a_request(app, tmp_path):
     with pytest.raises(BadInput):
         import_schedule(write(tmp_path, "s.csv", ""))
+
+
+def test_reading_a_year_never_writes(app):
+    from scheduler.holidays.service import year_holidays
+
+    provisional = year_holidays(PROVISIONAL)
+    official = year_holidays(2025)
+    assert not provisional.official and official.official
+    assert date(2025, 10, 11) in official.workdays
+    assert row_count() == 0
+    # once stored (e.g. imported), the stored rows are what reading returns
+    ensure_year(PROVISIONAL)
+    assert year_holidays(PROVISIONAL) == ensure_year(PROVISIONAL)

@@ -1,0 +1,53 @@
+"""Database set-up shared by every area: SQLite pragmas and serialized slot writes.
+
+On PostgreSQL an exclusion constraint keeps two submissions from holding one venue slot.
+SQLite has no such constraint, so there the check-and-write runs inside BEGIN IMMEDIATE,
+which lets one writer at a time in, across processes.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import sqlalchemy as sa
+from flask import Flask
+
+from .extensions import db
+
+_immediate = ContextVar("sqlite_immediate", default=False)
+
+
+def configure_engine(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, record):
+        # Let SQLAlchemy's "begin" event issue BEGIN, so we can choose IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+@contextmanager
+def serialized_writes():
+    """Run the block in a transaction that holds the database's write lock from its start
+    on SQLite (a no-op elsewhere). The session's current transaction is committed first."""
+    if db.engine.dialect.name != "sqlite":
+        yield
+        return
+    db.session.commit()
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)

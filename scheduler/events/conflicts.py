@@ -1,0 +1,315 @@
+"""The shell around the conflict rules: load the few rows an event can collide with,
+run the pure rules, and turn findings into JSON.
+
+Each look-up is one query on one index (venue, host, series, speakers, city), so the
+number of queries per check does not grow with the number of events.
+"""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext
+
+from .. import rules
+from ..extensions import db
+from ..holidays.service import holidays_for_range
+from ..people.models import Person
+from ..rules.policy import policy_for
+from ..timeutil import local_day_range, local_zone, to_local
+from ..types import utcnow
+from ..venues.models import Venue
+from .enums import SLOT_HOLDING_STATUSES
+from .models import Event, EventAudience, Occurrence, event_speakers
+from .recurrence import expand
+
+SUGGESTION_WINDOW = timedelta(days=14)
+
+
+def proposal_for(event: Event) -> rules.Proposal:
+    """The event as plain values, with every occurrence it would have."""
+    slots = expand(
+        event.start_at,
+        event.end_at,
+        event.rrule,
+        event.exdates,
+        local_zone(),
+        all_day=event.all_day,
+        max_count=current_app.config["RECURRENCE_MAX_OCCURRENCES"],
+    )
+    venue = event.venue
+    city = (venue.city if venue is not None and not venue.is_online else "") or event.host.city
+    return rules.Proposal(
+        event_id=event.id,
+        title=event.title,
+        kind=event.kind.value,
+        host_id=event.host.id,
+        venue_id=venue.id if venue is not None and not venue.is_online else None,
+        series_id=event.series.id if event.series else None,
+        campaign_id=event.campaign.id if event.campaign else None,
+        speaker_ids=frozenset(p.id for p in event.speakers),
+        audiences=frozenset(a.value for a in event.audiences),
+        city=city,
+        expected_attendance=event.expected_attendance or 0,
+        is_major=bool(event.is_major),
+        all_day=bool(event.all_day),
+        slots=tuple((s.start, s.end) for s in slots),
+        filed_at=event.submitted_at,
+    )
+
+
+def _occurrence_rows(where, window_start, window_end, exclude_id):
+    """Slot-holding occurrences of other events matching ``where`` inside the window."""
+    return sa.select(Occurrence.id).where(
+        where,
+        Occurrence.start_at < window_end,
+        Occurrence.blocked_until > window_start,
+        Occurrence.holds_slot.is_(True),
+        Occurrence.cancelled.is_(False),
+        Occurrence.event_id != (exclude_id or 0),
+    )
+
+
+def load_bookings(p: rules.Proposal, padding: timedelta) -> list[rules.Booking]:
+    """Other events' occurrences that may collide with the proposal (4 queries at most)."""
+    if not p.slots:
+        return []
+    first, last = min(s for s, _ in p.slots), max(e for _, e in p.slots)
+    wide = (first - padding, last + padding)
+    parts = [_occurrence_rows(Occurrence.host_id == p.host_id, *wide, p.event_id)]
+    if p.venue_id is not None:
+        parts.append(_occurrence_rows(Occurrence.venue_id == p.venue_id, *wide, p.event_id))
+    if p.series_id is not None:
+        parts.append(_occurrence_rows(Occurrence.series_id == p.series_id, *wide, p.event_id))
+    if p.speaker_ids:
+        speaking = sa.select(event_speakers.c.event_id).where(
+            event_speakers.c.person_id.in_(p.speaker_ids)
+        )
+        parts.append(_occurrence_rows(Occurrence.event_id.in_(speaking), *wide, p.event_id))
+    if p.audiences and p.city:
+        parts.append(_occurrence_rows(Occurrence.city == p.city, first, last, p.event_id))
+    ids = sa.union(*parts).subquery()
+    rows = db.session.execute(
+        sa.select(
+            Occurrence.event_id,
+            Occurrence.start_at,
+            Occurrence.end_at,
+            Occurrence.venue_id,
+            Occurrence.host_id,
+            Occurrence.series_id,
+            Occurrence.city,
+            Event.title,
+        )
+        .join(Event, Event.id == Occurrence.event_id)
+        .where(Occurrence.id.in_(sa.select(ids.c.id)), Event.status.in_(SLOT_HOLDING_STATUSES))
+        .order_by(Occurrence.start_at)
+    ).all()
+    event_ids = {r.event_id for r in rows}
+    speakers: dict[int, set] = {}
+    audiences: dict[int, set] = {}
+    if event_ids:
+        for event_id, person_id in db.session.execute(
+            sa.select(event_speakers.c.event_id, event_speakers.c.person_id).where(
+                event_speakers.c.event_id.in_(event_ids)
+            )
+        ):
+            speakers.setdefault(event_id, set()).add(person_id)
+        for event_id, audience in db.session.execute(
+            sa.select(EventAudience.event_id, EventAudience.audience).where(
+                EventAudience.event_id.in_(event_ids)
+            )
+        ):
+            audiences.setdefault(event_id, set()).add(audience.value)
+    return [
+        rules.Booking(
+            event_id=r.event_id,
+            title=r.title,
+            start=r.start_at,
+            end=r.end_at,
+            host_id=r.host_id,
+            venue_id=r.venue_id,
+            series_id=r.series_id,
+            city=r.city,
+            speaker_ids=frozenset(speakers.get(r.event_id, ())),
+            audiences=frozenset(audiences.get(r.event_id, ())),
+        )
+        for r in rows
+    ]
+
+
+def _year_counts(p: rules.Proposal, tz) -> tuple[dict, dict]:
+    """Sessions of the proposal's series per year, all hosts and its host (one query a year)."""
+    series_counts, host_counts = {}, {}
+    if p.series_id is None:
+        return series_counts, host_counts
+    years = sorted({s.astimezone(tz).year for s, _ in p.slots})
+    for year in years:
+        start, end = local_day_range(datetime(year, 1, 1).date(), datetime(year, 12, 31).date())
+        total, mine = db.session.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(
+                    sa.func.sum(sa.case((Occurrence.host_id == p.host_id, 1), else_=0)), 0
+                ),
+            )
+            .join(Event, Event.id == Occurrence.event_id)
+            .where(
+                Occurrence.series_id == p.series_id,
+                Occurrence.start_at >= start,
+                Occurrence.start_at < end,
+                Occurrence.cancelled.is_(False),
+                Event.status.in_(SLOT_HOLDING_STATUSES),
+                Occurrence.event_id != (p.event_id or 0),
+            )
+        ).one()
+        series_counts[year], host_counts[year] = total, mine
+    return series_counts, host_counts
+
+
+def _other_venues(p: rules.Proposal, event: Event) -> tuple[tuple, dict]:
+    """Venues in the same city big enough for the event, and their busy spans (2 queries)."""
+    if not p.city or not p.slots or event.venue is None or event.venue.is_online:
+        return (), {}
+    candidates = db.session.scalars(
+        sa.select(Venue)
+        .where(
+            Venue.city == p.city,
+            Venue.is_online.is_(False),
+            Venue.active.is_(True),
+            Venue.capacity >= max(p.expected_attendance, 1),
+            Venue.id != event.venue.id,
+        )
+        .order_by(Venue.capacity, Venue.id)
+        .limit(10)
+    ).all()
+    if not candidates:
+        return (), {}
+    first, last = p.slots[0]
+    busy: dict[int, list] = {}
+    for venue_id, start, end in db.session.execute(
+        sa.select(Occurrence.venue_id, Occurrence.start_at, Occurrence.end_at).where(
+            Occurrence.venue_id.in_([v.id for v in candidates]),
+            Occurrence.start_at < last + timedelta(days=1),
+            Occurrence.blocked_until > first - timedelta(days=1),
+            Occurrence.holds_slot.is_(True),
+            Occurrence.cancelled.is_(False),
+        )
+    ):
+        busy.setdefault(venue_id, []).append((start, end))
+    return tuple(venue_facts(v) for v in candidates), busy
+
+
+def venue_facts(v: Venue) -> rules.VenueFacts:
+    return rules.VenueFacts(
+        id=v.id,
+        name=v.name,
+        city=v.city,
+        capacity=v.capacity,
+        buffer_minutes=v.buffer_minutes,
+        is_online=v.is_online,
+    )
+
+
+def _holiday_facts(p: rules.Proposal, tz) -> rules.HolidayFacts:
+    if not p.slots:
+        return rules.HolidayFacts()
+    first = min(s for s, _ in p.slots).astimezone(tz).date()
+    last = max(s for s, _ in p.slots).astimezone(tz).date()
+    days_off, workdays, provisional = {}, {}, set()
+    for year, facts in holidays_for_range(first, last).items():
+        days_off.update({d: n for d, n in facts.days_off.items() if facts.is_holiday(d)})
+        workdays.update(facts.workdays)
+        if not facts.official:
+            provisional.add(year)
+    return rules.HolidayFacts(days_off, workdays, frozenset(provisional))
+
+
+def build_context(event: Event, p: rules.Proposal, now: datetime) -> rules.Context:
+    tz = local_zone()
+    series = event.series
+    spacing = timedelta(days=series.min_spacing_days) if series else timedelta(0)
+    series_counts, host_counts = _year_counts(p, tz)
+    other_venues, other_busy = _other_venues(p, event)
+    speaker_names = (
+        dict(
+            db.session.execute(
+                sa.select(Person.id, Person.name).where(Person.id.in_(p.speaker_ids))
+            ).all()
+        )
+        if p.speaker_ids
+        else {}
+    )
+    campaign = event.campaign
+    return rules.Context(
+        tz=tz,
+        now=now,
+        policy=policy_for(p.kind),
+        venue=venue_facts(event.venue) if event.venue is not None else None,
+        series=rules.SeriesFacts(
+            id=series.id,
+            name=series.name,
+            target_max=series.target_max,
+            max_per_host=series.max_per_host,
+            min_spacing_days=series.min_spacing_days,
+            avoid_holidays=series.avoid_holidays,
+        )
+        if series
+        else None,
+        campaign=rules.CampaignFacts(
+            id=campaign.id,
+            name=campaign.name,
+            start_date=campaign.start_date,
+            end_date=campaign.end_date,
+            launch_at=campaign.launch_at,
+        )
+        if campaign
+        else None,
+        holidays=_holiday_facts(p, tz),
+        bookings=tuple(load_bookings(p, max(SUGGESTION_WINDOW, spacing))),
+        series_year_counts=series_counts,
+        host_year_counts=host_counts,
+        other_venues=other_venues,
+        other_venue_busy=other_busy,
+        speaker_names=speaker_names,
+        lead_days=current_app.config["FILING_LEAD_DAYS"],
+        translate=gettext,
+    )
+
+
+def check_event(event: Event, now: datetime | None = None) -> list[rules.Finding]:
+    """All findings for an event (saved or not), in the current user's language."""
+    now = now or utcnow()
+    with db.session.no_autoflush:
+        p = proposal_for(event)
+        if p.filed_at is None:
+            p = rules.Proposal(**{**p.__dict__, "filed_at": now})
+        return rules.check(p, build_context(event, p, now))
+
+
+def _iso(value: datetime) -> str:
+    return to_local(value).isoformat()
+
+
+def finding_to_json(f: rules.Finding) -> dict:
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+        "occurrence_start": _iso(f.occurrence_start) if f.occurrence_start else None,
+        "conflicts_with": {
+            "id": f.conflicts_with.event_id,
+            "title": f.conflicts_with.title,
+            "start": _iso(f.conflicts_with.start),
+            "end": _iso(f.conflicts_with.end),
+        }
+        if f.conflicts_with
+        else None,
+        "suggestions": [
+            {
+                "start": _iso(s.start),
+                "end": _iso(s.end),
+                "venue": {"id": s.venue_id, "name": s.venue_name} if s.venue_id else None,
+            }
+            for s in f.suggestions
+        ],
+    }
