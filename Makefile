@@ -22,7 +22,7 @@ translations: $(VENV)/.runtime
 	$(VENV)/bin/pybabel compile -q -d scheduler/translations
 
 extract-messages: $(VENV)/.runtime
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -o scheduler/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k N_ -o scheduler/translations/messages.pot .
 	$(VENV)/bin/pybabel update -q -N -i scheduler/translations/messages.pot -d scheduler/translations
 
 # Migrate the SQLite database under instance/, load demo data if it is empty, then run the

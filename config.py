@@ -56,6 +56,9 @@ class Config:
     # Host name used in stable iCalendar UIDs (event-<id>@<host>) and absolute links.
     EVENT_UID_HOST = os.environ.get("EVENT_UID_HOST", "scheduler.local")
 
+    # Where people reach the site; used for links in mail and feeds built outside a request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
     # Recurring events are expanded up to this many days ahead and at most this many times.
     RECURRENCE_HORIZON_DAYS = _env_int("RECURRENCE_HORIZON_DAYS", 730)
     RECURRENCE_MAX_OCCURRENCES = _env_int("RECURRENCE_MAX_OCCURRENCES", 500)

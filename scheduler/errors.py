@@ -16,6 +16,10 @@ class BadInput(Exception):
         self.message = message
         self.field = field
 
+    def extra(self) -> dict:
+        """More JSON for the error body (e.g. the findings that refused a change)."""
+        return {}
+
 
 class NotFound(BadInput):
     status = 404
@@ -50,6 +54,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(BadInput)
     def handle_bad_input(exc: BadInput):
         extra = {"field": exc.field} if exc.field else {}
+        extra.update(exc.extra())
         return error_response(exc.status, exc.error, exc.message, **extra)
 
     @app.errorhandler(HTTPException)

@@ -1,13 +1,20 @@
-"""Event endpoints of the JSON API."""
+"""Event endpoints of the JSON API: reads for everyone, writes with a bearer token."""
 
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts.auth import user_from_bearer
+from ..accounts.models import User
 from ..api import bp
 from ..api.pagination import page_envelope, parse_page
-from ..errors import NotFound
-from .enums import PUBLIC_STATUSES
+from ..errors import BadInput, NotFound, fail
+from ..extensions import db
+from . import workflow
+from .conflicts import check_event, finding_to_json
+from .enums import PUBLIC_STATUSES, EventStatus
+from .input import parse_event_input
+from .models import Event
 from .queries import get_event, page_events, parse_filters
 from .serialize import event_to_json
 
@@ -39,3 +46,102 @@ def show_event(event_id: int):
     if event is None or (event.status not in PUBLIC_STATUSES and not can_see_unpublished(event)):
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
     return jsonify(event_to_json(event, event.occurrences))
+
+
+# --- writes: bearer token only (the API is exempt from CSRF, so cookies must not count) ---
+
+
+def api_user() -> User:
+    user = user_from_bearer(request)
+    if user is None:
+        fail(401, _("Send an API token: Authorization: Bearer <token>."))
+    return user
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput(_("The request body must be a JSON object."))
+    return body
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = get_event(event_id)
+    if event is None:
+        raise NotFound(_("Event %(id)s does not exist.", id=event_id))
+    return event
+
+
+def _with_findings(event: Event, findings, status: int = 200):
+    body = event_to_json(event, event.occurrences)
+    body["findings"] = [finding_to_json(f) for f in findings]
+    return jsonify(body), status
+
+
+@bp.post("/events")
+def create():
+    outcome = workflow.create_event(json_body(), api_user())
+    return _with_findings(outcome.event, outcome.findings, 201)
+
+
+@bp.patch("/events/<int:event_id>")
+def update(event_id: int):
+    user = api_user()
+    outcome = workflow.update_event(_event_or_404(event_id), json_body(), user)
+    return _with_findings(outcome.event, outcome.findings)
+
+
+@bp.delete("/events/<int:event_id>")
+def delete(event_id: int):
+    user = api_user()
+    workflow.delete_draft(_event_or_404(event_id), user)
+    return "", 204
+
+
+@bp.post("/events/<int:event_id>/<action>")
+def transition(event_id: int, action: str):
+    name = action.replace("-", "_")
+    if name not in workflow.ACTIONS:
+        raise NotFound(_("Unknown action: %(action)s.", action=action))
+    user = api_user()
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        raise BadInput(_("The request body must be a JSON object."))
+    outcome = workflow.ACTIONS[name](_event_or_404(event_id), user, body)
+    return _with_findings(outcome.event, outcome.findings)
+
+
+@bp.post("/conflicts/check")
+def check_conflicts():
+    """Findings for an event body (new, or ``id`` of an existing one plus changes); writes
+    nothing. A signed-in session works too, so the portal form can ask while typing."""
+    user = user_from_bearer(request) or (current_user if current_user.is_authenticated else None)
+    if user is None:
+        fail(401, _("Send an API token: Authorization: Bearer <token>."))
+    body = dict(json_body())
+    event_id = body.pop("id", None)
+    findings = preview_findings(body, user, event_id)
+    return jsonify({"findings": [finding_to_json(f) for f in findings]})
+
+
+def preview_findings(body: dict, user: User, event_id=None) -> list:
+    """Findings for a body without writing: the event is built in memory and discarded."""
+    current = None
+    if event_id is not None:
+        if not isinstance(event_id, int):
+            raise BadInput(_("id must be a number."), field="id")
+        current = _event_or_404(event_id)
+        if not workflow.may_manage(user, current):
+            raise workflow.Forbidden(
+                _("Only the host society and organizers may change this event.")
+            )
+    if current is None and "host" not in body and user.society_id:
+        body["host"] = user.society_id
+    values = parse_event_input(body, current=current)
+    try:
+        with db.session.no_autoflush:
+            event = current or Event(status=EventStatus.DRAFT)
+            values.apply_to(event)
+            return check_event(event)
+    finally:
+        db.session.rollback()  # forget the in-memory changes

@@ -1,10 +1,7 @@
 """The rules' messages. N_ only marks them for translation; the caller's ``translate``
 (flask_babel.gettext in the app) turns them into the user's language."""
 
-
-def N_(message: str) -> str:
-    return message
-
+from ..i18n import N_
 
 VENUE_OVERLAP = N_(
     "%(venue)s is already booked for “%(other)s” at this time "

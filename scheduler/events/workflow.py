@@ -1,0 +1,283 @@
+"""The one way in for every change of an event's state.
+
+Each operation checks permission and the allowed transition, runs the conflict rules where
+they matter, writes the change, its audit entry and its notifications in one transaction,
+and bumps SEQUENCE when the public sees the change. Pages, the API and the importer call
+these functions; nothing else sets ``event.status``.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import User
+from ..audit.service import record
+from ..database import serialized_writes
+from ..errors import BadInput
+from ..extensions import db
+from ..notifications.service import queue_event_notice
+from ..rules import Finding, has_errors
+from ..types import utcnow
+from .conflicts import check_event, finding_to_json
+from .enums import PUBLIC_STATUSES, EventStatus
+from .input import parse_event_input
+from .models import Event
+from .occurrences import sync_occurrences
+
+S = EventStatus
+# Errors that no override can approve: a double-booked hall or speaker.
+NEVER_OVERRIDDEN = frozenset({"venue_overlap", "speaker_overlap"})
+MAX_REASON = 2000
+
+
+class Forbidden(BadInput):
+    status = 403
+    error = "forbidden"
+
+
+class TransitionRefused(BadInput):
+    """The change is not allowed now (status 409); ``findings`` say why, when rules did."""
+
+    status = 409
+    error = "conflict"
+
+    def __init__(self, message: str, findings: list[Finding] | None = None):
+        super().__init__(message)
+        self.findings = findings or []
+
+    def extra(self) -> dict:
+        return {"findings": [finding_to_json(f) for f in self.findings]}
+
+
+@dataclass
+class Outcome:
+    event: Event
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset
+    target: EventStatus
+    organizer_only: bool
+    reason_required: bool
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in (
+        Transition("submit", frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.WITHDRAWN}),
+                   S.SUBMITTED, False, False),
+        Transition("withdraw", frozenset({S.SUBMITTED, S.CHANGES_REQUESTED}),
+                   S.WITHDRAWN, False, False),
+        Transition("approve", frozenset({S.SUBMITTED}), S.APPROVED, True, False),
+        Transition("reject", frozenset({S.SUBMITTED}), S.REJECTED, True, True),
+        Transition("request_changes", frozenset({S.SUBMITTED}), S.CHANGES_REQUESTED, True, True),
+        Transition("cancel", frozenset({S.APPROVED}), S.CANCELLED, False, True),
+    )
+}  # fmt: skip
+
+# Statuses in which a society editor may still edit; organizers may also edit later ones.
+EDITOR_EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.WITHDRAWN})
+ORGANIZER_EDITABLE = EDITOR_EDITABLE | {S.SUBMITTED, S.APPROVED}
+
+
+def may_manage(user: User | None, event: Event) -> bool:
+    """Organizers manage every event; editors those their society hosts."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_organizer or (event.host_id is not None and event.host_id == user.society_id)
+
+
+def _require_manager(user: User, event: Event) -> None:
+    if not may_manage(user, event):
+        raise Forbidden(_("Only the host society and organizers may change this event."))
+
+
+def _clean_reason(reason, required: bool) -> str:
+    if reason is not None and not isinstance(reason, str):
+        raise BadInput(_("The reason must be text."), field="reason")
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise BadInput(_("Please give a reason."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise BadInput(_("The reason is longer than %(n)s characters.", n=MAX_REASON), "reason")
+    return reason
+
+
+def _save_slots(event: Event) -> None:
+    """Flush the occurrences. On PostgreSQL a venue taken by a concurrent submission trips
+    the exclusion constraint: roll back and answer 409 with the fresh findings."""
+    sync_occurrences(event)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        findings = check_event(event)
+        raise TransitionRefused(_("This event conflicts with others."), findings) from None
+
+
+def create_event(data: dict, by: User, now: datetime | None = None) -> Outcome:
+    """A new draft; its findings are returned for information (drafts hold nothing)."""
+    values = parse_event_input(data)
+    host = values.values["host"]
+    if not by.is_organizer and host.id != by.society_id:
+        raise Forbidden(_("Editors register events for their own society only."))
+    event = Event(status=S.DRAFT, created_by_id=by.id)
+    changes = values.apply_to(event)
+    db.session.add(event)
+    db.session.flush()
+    sync_occurrences(event)
+    db.session.flush()
+    record("event", event.id, "create", by, changes)
+    findings = check_event(event, now)
+    db.session.commit()
+    return Outcome(event, findings)
+
+
+def update_event(event: Event, data: dict, by: User, now: datetime | None = None) -> Outcome:
+    """Change an event's fields. Events holding their slot are re-checked before saving."""
+    _require_manager(by, event)
+    editable = ORGANIZER_EDITABLE if by.is_organizer else EDITOR_EDITABLE
+    if event.status not in editable:
+        raise TransitionRefused(
+            _("An event that is %(status)s cannot be edited.", status=event.status.label)
+        )
+    values = parse_event_input(data, current=event)
+    if (
+        "host" in values.values
+        and not by.is_organizer
+        and values.values["host"].id != by.society_id
+    ):
+        raise Forbidden(_("Editors register events for their own society only."))
+    with serialized_writes():
+        changes = values.apply_to(event)
+        findings = check_event(event, now)
+        if event.status in (S.SUBMITTED, S.APPROVED) and has_errors(findings):
+            db.session.rollback()
+            raise TransitionRefused(_("The change would create a conflict."), findings)
+        _save_slots(event)
+        if changes and event.status in PUBLIC_STATUSES:
+            event.sequence += 1
+        record("event", event.id, "update", by, changes)
+        db.session.commit()
+    return Outcome(event, findings)
+
+
+def delete_draft(event: Event, by: User) -> None:
+    _require_manager(by, event)
+    if event.status != S.DRAFT:
+        raise TransitionRefused(_("Only drafts can be deleted; cancel or withdraw instead."))
+    record("event", event.id, "delete", by, {"title": [event.title, None]})
+    db.session.delete(event)
+    db.session.commit()
+
+
+def _transition(
+    event: Event,
+    action: str,
+    by: User,
+    reason: str | None = None,
+    now: datetime | None = None,
+    override: bool = False,
+) -> Outcome:
+    rule = TRANSITIONS[action]
+    if rule.organizer_only and not (by and by.is_organizer):
+        raise Forbidden(_("Only organizers may do this."))
+    _require_manager(by, event)
+    reason = _clean_reason(reason, rule.reason_required or override)
+    now = now or utcnow()
+    with serialized_writes():
+        if event.status not in rule.sources:
+            raise TransitionRefused(
+                _(
+                    "This event is %(status)s; it cannot be %(action)s now.",
+                    status=event.status.label,
+                    action=ACTION_LABELS[action],
+                )
+            )
+        findings: list[Finding] = []
+        changes: dict = {"status": [event.status.value, rule.target.value]}
+        if action == "submit":
+            event.submitted_at = now
+            findings = check_event(event, now)
+            if has_errors(findings, overridable_ok=True):
+                db.session.rollback()
+                raise TransitionRefused(_("This event conflicts with others."), findings)
+        elif action == "approve":
+            findings = check_event(event, now)
+            blocking = [f for f in findings if f.severity == "error"]
+            if any(f.rule in NEVER_OVERRIDDEN for f in blocking):
+                db.session.rollback()
+                raise TransitionRefused(_("A venue or speaker is double-booked."), findings)
+            if blocking and not override:
+                db.session.rollback()
+                raise TransitionRefused(
+                    _("Approving despite errors needs an override with a reason."), findings
+                )
+            if blocking:
+                changes["override"] = sorted({f.rule for f in blocking})
+        event.status = rule.target
+        if reason or action in ("approve", "reject", "request_changes", "cancel"):
+            event.decision_reason = reason
+        if rule.target in PUBLIC_STATUSES:
+            event.sequence += 1
+        _save_slots(event)
+        record("event", event.id, action, by, changes, reason)
+        queue_event_notice(event, rule.target.value, reason)
+        db.session.commit()
+    return Outcome(event, findings)
+
+
+ACTION_LABELS = {
+    "submit": _l("submitted"),
+    "withdraw": _l("withdrawn"),
+    "approve": _l("approved"),
+    "reject": _l("rejected"),
+    "request_changes": _l("sent back for changes"),
+    "cancel": _l("cancelled"),
+}
+
+
+def submit(event: Event, by: User, now: datetime | None = None) -> Outcome:
+    """File the event: it then holds its slot. Conflicts refuse it (409), except the errors
+    an organizer may override (quotas, late filing), which the approval must address."""
+    return _transition(event, "submit", by, now=now)
+
+
+def withdraw(event: Event, by: User, reason: str = "") -> Outcome:
+    return _transition(event, "withdraw", by, reason)
+
+
+def approve(
+    event: Event, by: User, reason: str = "", override: bool = False, now: datetime | None = None
+) -> Outcome:
+    return _transition(event, "approve", by, reason, now=now, override=override)
+
+
+def reject(event: Event, by: User, reason: str) -> Outcome:
+    return _transition(event, "reject", by, reason)
+
+
+def request_changes(event: Event, by: User, reason: str) -> Outcome:
+    return _transition(event, "request_changes", by, reason)
+
+
+def cancel(event: Event, by: User, reason: str) -> Outcome:
+    return _transition(event, "cancel", by, reason)
+
+
+ACTIONS = {
+    "submit": lambda e, by, body: submit(e, by),
+    "withdraw": lambda e, by, body: withdraw(e, by, body.get("reason", "")),
+    "approve": lambda e, by, body: approve(
+        e, by, body.get("reason", ""), override=body.get("override") is True
+    ),
+    "reject": lambda e, by, body: reject(e, by, body.get("reason", "")),
+    "request_changes": lambda e, by, body: request_changes(e, by, body.get("reason", "")),
+    "cancel": lambda e, by, body: cancel(e, by, body.get("reason", "")),
+}
