@@ -19,11 +19,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 # Compile the message catalogs (the .mo files are build output, not committed).
 translations: $(VENV)/.runtime
-	$(VENV)/bin/pybabel compile -q -d scheduler/translations
+	$(VENV)/bin/pybabel -q compile -d scheduler/translations
 
 extract-messages: $(VENV)/.runtime
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k N_ -o scheduler/translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -N -i scheduler/translations/messages.pot -d scheduler/translations
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k N_ -o scheduler/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -N -i scheduler/translations/messages.pot -d scheduler/translations
 
 # Migrate the SQLite database under instance/, load demo data if it is empty, then run the
 # web server and the background scheduler process side by side; Ctrl-C stops both.

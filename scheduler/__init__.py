@@ -46,15 +46,21 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from . import models  # noqa: F401  (register every table)
     from .accounts import auth
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
     from .api import bp as api_bp
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .portal.views import bp as portal_bp
     from .public.views import bp as public_bp
     from .templating import register_template_helpers
 
     auth.init_login(app)
     csrf.exempt(api_bp)  # the API authenticates writes with bearer tokens, not cookies
     app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -5,6 +5,7 @@ Tests that take the ``app`` fixture run twice: on SQLite and on a real PostgreSQ
 """
 
 import os
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -88,7 +89,7 @@ def database_url(backend, request, tmp_path):
 
 @pytest.fixture
 def app(backend, database_url):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         if backend == "sqlite":
             db.create_all()
@@ -181,3 +182,22 @@ def empty_database_url(backend, request, tmp_path):
     with engine.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """The CSRF token a page carries (every page has it in a meta tag)."""
+    html = client.get(path).get_data(as_text=True)
+    return CSRF_META.search(html).group(1)
+
+
+def sign_in(client, email: str, password: str = "password-123") -> str:
+    """Sign in through the login form; returns a CSRF token for later form posts."""
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return csrf_token(client)

@@ -1,0 +1,1 @@
+"""The organizers' dashboard: the approval queue (quotas and the planner come later)."""

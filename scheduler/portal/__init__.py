@@ -1,0 +1,1 @@
+"""The society portal: register events, see conflicts while typing, file, follow decisions."""

@@ -1,0 +1,87 @@
+"""Turning the event form into the same body the API takes, and back."""
+
+from datetime import timedelta
+
+from ..timeutil import to_local
+
+REPEATS = {
+    "": "",
+    "daily": "FREQ=DAILY",
+    "weekly": "FREQ=WEEKLY",
+    "biweekly": "FREQ=WEEKLY;INTERVAL=2",
+    "monthly": "FREQ=MONTHLY",
+}
+LISTS = ("cohosts", "organizers", "speakers", "audiences")
+
+
+def form_to_body(form) -> dict:
+    """The API body for a submitted form (all fields: a form always sends the whole event)."""
+    body = {
+        name: form.get(name, "")
+        for name in (
+            "title", "description", "kind", "series", "campaign", "venue", "online_url", "host",
+            "start", "end", "expected_attendance",
+        )
+    }  # fmt: skip
+    body["all_day"] = "all_day" in form
+    body["is_major"] = "is_major" in form
+    for name in LISTS:
+        body[name] = [v for v in form.getlist(name) if v]
+    repeat = form.get("repeat", "")
+    if repeat == "custom":
+        body["rrule"] = form.get("rrule", "")
+    elif repeat in REPEATS and repeat:
+        count = form.get("repeat_count", "").strip() or "1"
+        body["rrule"] = f"{REPEATS[repeat]};COUNT={count}"
+    else:
+        body["rrule"] = ""
+    body["exdates"] = [
+        line.strip() for line in form.get("exdates", "").splitlines() if line.strip()
+    ]
+    return body
+
+
+def event_to_form(event) -> dict:
+    """Initial form values for an existing event."""
+    fmt = "%Y-%m-%d" if event.all_day else "%Y-%m-%dT%H:%M"
+    end = event.end_at
+    if event.all_day:
+        end = end - timedelta(days=1)  # show the last day, not the exclusive end
+    rule = event.rrule or ""
+    repeat, count = "custom" if rule else "", ""
+    for name, prefix in REPEATS.items():
+        if name and rule.startswith(prefix + ";COUNT=") and rule[len(prefix) + 7 :].isdigit():
+            repeat, count = name, rule[len(prefix) + 7 :]
+    return {
+        "title": event.title,
+        "description": event.description,
+        "kind": event.kind.value,
+        "series": event.series.slug if event.series else "",
+        "campaign": event.campaign.slug if event.campaign else "",
+        "venue": event.venue.slug if event.venue else "",
+        "online_url": event.online_url,
+        "host": event.host.slug,
+        "start": to_local(event.start_at).strftime(fmt),
+        "end": to_local(end).strftime(fmt),
+        "all_day": event.all_day,
+        "is_major": event.is_major,
+        "expected_attendance": event.expected_attendance,
+        "cohosts": [s.slug for s in event.cohosts],
+        "organizers": [s.slug for s in event.organizers],
+        "speakers": [p.slug for p in event.speakers],
+        "audiences": [a.value for a in event.audiences],
+        "repeat": repeat,
+        "repeat_count": count,
+        "rrule": rule,
+        "exdates": "\n".join(event.exdates or []),
+    }
+
+
+def body_to_form(body: dict, form) -> dict:
+    """Values to show again after a refused submission."""
+    values = dict(body)
+    values["repeat"] = form.get("repeat", "")
+    values["repeat_count"] = form.get("repeat_count", "")
+    values["rrule"] = form.get("rrule", "")
+    values["exdates"] = form.get("exdates", "")
+    return values

@@ -1,0 +1,170 @@
+"""Portal pages: my events, the event form with live findings, the event's page."""
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..audit.service import trail
+from ..campaigns.models import Campaign
+from ..errors import BadInput, NotFound
+from ..events import workflow
+from ..events.api import preview_findings
+from ..events.conflicts import check_event, finding_to_json
+from ..events.enums import Audience, EventKind
+from ..events.models import Event
+from ..events.queries import event_loader_options, get_event
+from ..extensions import db
+from ..people.models import Person
+from ..series.models import Series
+from ..societies.models import Society
+from ..venues.models import Venue
+from .forms import body_to_form, event_to_form, form_to_body
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    pass
+
+
+def _choices() -> dict:
+    """Everything the form's selects offer (one query per list)."""
+    return {
+        "kinds": list(EventKind),
+        "audiences": list(Audience),
+        "series": db.session.scalars(sa.select(Series).where(Series.active.is_(True))).all(),
+        "campaigns": db.session.scalars(sa.select(Campaign).order_by(Campaign.start_date)).all(),
+        "venues": db.session.scalars(
+            sa.select(Venue).where(Venue.active.is_(True)).order_by(Venue.city, Venue.name)
+        ).all(),
+        "societies": db.session.scalars(
+            sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
+        ).all(),
+        "people": db.session.scalars(sa.select(Person).order_by(Person.name)).all(),
+    }
+
+
+def _managed_event(event_id: int) -> Event:
+    event = get_event(event_id)
+    if event is None:
+        raise NotFound(_("Event %(id)s does not exist.", id=event_id))
+    if not workflow.may_manage(current_user, event):
+        raise workflow.Forbidden(_("Only the host society and organizers may change this event."))
+    return event
+
+
+@bp.get("/")
+def my_events():
+    stmt = sa.select(Event).options(*event_loader_options()).order_by(Event.start_at.desc())
+    if not current_user.is_organizer:
+        stmt = stmt.where(Event.host_id == current_user.society_id)
+    events = db.session.scalars(stmt.limit(500)).all()
+    return render_template("portal/events.html", events=events)
+
+
+def _render_form(values: dict, event: Event | None = None, error: BadInput | None = None):
+    status = error.status if error else 200
+    return (
+        render_template(
+            "portal/form.html",
+            values=values,
+            event=event,
+            error=error,
+            choices=_choices(),
+        ),
+        status,
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    if request.method == "GET":
+        host = current_user.society.slug if current_user.society else ""
+        return _render_form({"host": host, "kind": "forum", "audiences": []})
+    body = form_to_body(request.form)
+    if not current_user.is_organizer:
+        body["host"] = current_user.society.slug
+    try:
+        outcome = workflow.create_event(body, current_user)
+    except BadInput as exc:
+        return _render_form(body_to_form(body, request.form), error=exc)
+    flash(_("Draft saved. Check the findings, then submit it."), "ok")
+    return redirect(url_for("portal.event_page", event_id=outcome.event.id))
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int):
+    event = _managed_event(event_id)
+    if request.method == "GET":
+        return _render_form(event_to_form(event), event)
+    body = form_to_body(request.form)
+    if not current_user.is_organizer:
+        body["host"] = current_user.society.slug
+    try:
+        workflow.update_event(event, body, current_user)
+    except BadInput as exc:
+        db.session.rollback()
+        return _render_form(body_to_form(body, request.form), event, error=exc)
+    flash(_("Changes saved."), "ok")
+    return redirect(url_for("portal.event_page", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>")
+def event_page(event_id: int, refused: workflow.TransitionRefused | None = None):
+    event = _managed_event(event_id)
+    findings = refused.findings if refused else check_event(event)
+    return (
+        render_template(
+            "portal/event.html",
+            event=event,
+            findings=[finding_to_json(f) for f in findings],
+            trail=trail("event", event.id),
+            refused=refused,
+            actions=_allowed_actions(event),
+        ),
+        refused.status if refused else 200,
+    )
+
+
+def _allowed_actions(event: Event) -> list[str]:
+    return [
+        name
+        for name, rule in workflow.TRANSITIONS.items()
+        if event.status in rule.sources and (current_user.is_organizer or not rule.organizer_only)
+    ]
+
+
+@bp.post("/events/<int:event_id>/<action>")
+def act(event_id: int, action: str):
+    if action not in workflow.ACTIONS:
+        raise NotFound(_("Unknown action: %(action)s.", action=action))
+    event = _managed_event(event_id)
+    body = {"reason": request.form.get("reason", ""), "override": "override" in request.form}
+    try:
+        workflow.ACTIONS[action](event, current_user, body)
+    except workflow.TransitionRefused as exc:
+        db.session.rollback()
+        return event_page(event_id, refused=exc)
+    except BadInput as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("portal.event_page", event_id=event_id))
+    flash(_("Done: the event is now %(status)s.", status=event.status.label), "ok")
+    return redirect(url_for("portal.event_page", event_id=event_id))
+
+
+@bp.post("/check")
+def check():
+    """Live findings for the form while it is being filled in (writes nothing)."""
+    body = form_to_body(request.form)
+    if not current_user.is_organizer:
+        body["host"] = current_user.society.slug
+    event_id = request.form.get("event_id", type=int)
+    try:
+        findings = preview_findings(body, current_user, event_id)
+    except BadInput as exc:
+        return jsonify({"findings": [], "error": exc.message, "field": exc.field}), 200
+    return jsonify({"findings": [finding_to_json(f) for f in findings]})

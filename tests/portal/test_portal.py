@@ -1,0 +1,152 @@
+"""The society portal and the approval queue, through real forms with CSRF tokens."""
+
+import sqlalchemy as sa
+
+from scheduler.accounts.models import Role
+from scheduler.events.enums import EventStatus
+from scheduler.events.models import Event
+from scheduler.extensions import db
+from tests.conftest import csrf_token, sign_in
+from tests.factories import local, make_event, make_society, make_user, make_venue
+
+
+def form(**kw) -> dict:
+    values = {
+        "title": "青少年机器人工作坊",
+        "kind": "training",
+        "venue": "youth-palace",
+        "start": "2031-06-06T09:00",
+        "end": "2031-06-06T11:00",
+        "expected_attendance": "60",
+        "audiences": ["youth"],
+        "repeat": "",
+    }
+    values.update(kw)
+    return values
+
+
+def setup_world():
+    society = make_society(slug="gd-robotics", name="广东省机器人学会")
+    other = make_society(slug="gd-ai", name="广东省人工智能学会")
+    venue = make_venue(slug="youth-palace", name="少年宫报告厅", capacity=100)
+    editor = make_user(Role.EDITOR, society=society)
+    organizer = make_user(Role.ORGANIZER)
+    db.session.commit()
+    return society, other, venue, editor, organizer
+
+
+def test_pages_need_a_sign_in(client):
+    assert client.get("/portal/").status_code == 302
+    assert client.get("/admin/approvals").status_code == 302
+
+
+def test_wrong_password_is_refused(client, app):
+    _, _, _, editor, _ = setup_world()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": editor.email, "password": "nope", "csrf_token": token}
+    )
+    assert response.status_code == 401
+    assert client.get("/portal/").status_code == 302
+
+
+def test_forms_without_csrf_token_are_refused(client):
+    _, _, _, editor, _ = setup_world()
+    response = client.post("/login", data={"email": editor.email, "password": "password-123"})
+    assert response.status_code == 400
+    sign_in(client, editor.email)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+    assert client.post("/portal/events/new", data=form()).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == before
+
+
+def test_session_cookie_flags(client):
+    _, _, _, editor, _ = setup_world()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": editor.email, "password": "password-123", "csrf_token": token}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_editor_registers_sees_conflict_and_submits_after_moving(client):
+    _, other, venue, editor, organizer = setup_world()
+    make_event(start=local(2031, 6, 6, 9), venue=venue, host=other, title="人工智能科普展")
+    db.session.commit()
+    token = sign_in(client, editor.email)
+
+    live = client.post("/portal/check", data={**form(), "csrf_token": token}).get_json()
+    assert [f["rule"] for f in live["findings"]] == ["venue_overlap"]
+    free = live["findings"][0]["suggestions"][0]
+
+    created = client.post("/portal/events/new", data={**form(), "csrf_token": token})
+    assert created.status_code == 302
+    event = db.session.scalar(sa.select(Event).where(Event.title == "青少年机器人工作坊"))
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "人工智能科普展" in page
+
+    refused = client.post(f"/portal/events/{event.id}/submit", data={"csrf_token": token})
+    assert refused.status_code == 409
+    moved = client.post(
+        f"/portal/events/{event.id}/edit",
+        data={**form(start=free["start"][:16], end=free["end"][:16]), "csrf_token": token},
+    )
+    assert moved.status_code == 302
+    assert (
+        client.post(f"/portal/events/{event.id}/submit", data={"csrf_token": token}).status_code
+        == 302
+    )
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.SUBMITTED
+
+    client.post("/logout", data={"csrf_token": token})
+    token = sign_in(client, organizer.email)
+    queue = client.get("/admin/approvals").get_data(as_text=True)
+    assert "青少年机器人工作坊" in queue
+    approved = client.post(
+        f"/portal/events/{event.id}/approve", data={"csrf_token": token, "reason": "同意"}
+    )
+    assert approved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.APPROVED
+    history = client.get(f"/portal/events/{event.id}").get_data(as_text=True)
+    for action in ("create", "update", "submit", "approve"):
+        assert f"<strong>{action}</strong>" in history
+    assert "青少年机器人工作坊" in client.get("/?from=2031-06-01").get_data(as_text=True)
+
+
+def test_form_errors_are_shown_and_nothing_is_saved(client):
+    _, _, _, editor, _ = setup_world()
+    token = sign_in(client, editor.email)
+    response = client.post(
+        "/portal/events/new", data={**form(end="2031-06-06T08:00"), "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert "青少年机器人工作坊" in response.get_data(as_text=True)  # the form keeps its values
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+def test_weekly_repeat_editor_builds_a_rule(client):
+    _, _, _, editor, _ = setup_world()
+    token = sign_in(client, editor.email)
+    client.post(
+        "/portal/events/new",
+        data={
+            **form(repeat="weekly", repeat_count="6", exdates="2031-06-13T09:00"),
+            "csrf_token": token,
+        },
+    )
+    event = db.session.scalar(sa.select(Event))
+    assert event.rrule == "FREQ=WEEKLY;COUNT=6"
+    assert len(event.occurrences) == 5
+
+
+def test_editors_only_see_and_manage_their_own_events(client):
+    _, other, _, editor, _ = setup_world()
+    theirs = make_event(status=EventStatus.DRAFT, host=other, title="别人的草稿")
+    db.session.commit()
+    sign_in(client, editor.email)
+    assert "别人的草稿" not in client.get("/portal/").get_data(as_text=True)
+    assert client.get(f"/portal/events/{theirs.id}").status_code == 403
+    assert client.get("/admin/approvals").status_code == 403
