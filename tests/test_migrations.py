@@ -16,6 +16,14 @@ def test_upgrade_from_empty_matches_the_models_and_downgrade_removes_everything(
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], diff
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                kind = conn.execute(
+                    sa.text(
+                        "SELECT contype FROM pg_constraint WHERE conname = 'ex_occurrences_venue_slot'"
+                    )
+                ).scalar()
+            assert kind == "x"  # the venue exclusion constraint exists
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {"events", "occurrences", "societies", "venues", "holidays"} <= tables
         downgrade("base")

@@ -127,15 +127,16 @@ def create_event(data: dict, by: User, now: datetime | None = None) -> Outcome:
     host = values.values["host"]
     if not by.is_organizer and host.id != by.society_id:
         raise Forbidden(_("Editors register events for their own society only."))
-    event = Event(status=S.DRAFT, created_by_id=by.id)
-    changes = values.apply_to(event)
-    db.session.add(event)
-    db.session.flush()
-    sync_occurrences(event)
-    db.session.flush()
-    record("event", event.id, "create", by, changes)
-    findings = check_event(event, now)
-    db.session.commit()
+    with serialized_writes():
+        event = Event(status=S.DRAFT, created_by_id=by.id)
+        changes = values.apply_to(event)
+        db.session.add(event)
+        db.session.flush()
+        sync_occurrences(event)
+        db.session.flush()
+        record("event", event.id, "create", by, changes)
+        findings = check_event(event, now)
+        db.session.commit()
     return Outcome(event, findings)
 
 
@@ -170,11 +171,12 @@ def update_event(event: Event, data: dict, by: User, now: datetime | None = None
 
 def delete_draft(event: Event, by: User) -> None:
     _require_manager(by, event)
-    if event.status != S.DRAFT:
-        raise TransitionRefused(_("Only drafts can be deleted; cancel or withdraw instead."))
-    record("event", event.id, "delete", by, {"title": [event.title, None]})
-    db.session.delete(event)
-    db.session.commit()
+    with serialized_writes():
+        if event.status != S.DRAFT:
+            raise TransitionRefused(_("Only drafts can be deleted; cancel or withdraw instead."))
+        record("event", event.id, "delete", by, {"title": [event.title, None]})
+        db.session.delete(event)
+        db.session.commit()
 
 
 def _transition(
