@@ -19,9 +19,8 @@ def test_upgrade_from_empty_matches_the_models_and_downgrade_removes_everything(
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
                 kind = conn.execute(
-                    sa.text(
-                        "SELECT contype FROM pg_constraint WHERE conname = 'ex_occurrences_venue_slot'"
-                    )
+                    sa.text("SELECT contype FROM pg_constraint WHERE conname = :name"),
+                    {"name": "ex_occurrences_venue_slot"},
                 ).scalar()
             assert kind == "x"  # the venue exclusion constraint exists
         tables = set(sa.inspect(db.engine).get_table_names())

@@ -24,6 +24,7 @@ from .models import Event, EventAudience, Occurrence, event_speakers
 from .recurrence import expand
 
 SUGGESTION_WINDOW = timedelta(days=14)
+AUDIENCE_LOOKBACK = timedelta(days=2)
 
 
 def proposal_for(event: Event) -> rules.Proposal:
@@ -87,7 +88,12 @@ def load_bookings(p: rules.Proposal, padding: timedelta) -> list[rules.Booking]:
         )
         parts.append(_occurrence_rows(Occurrence.event_id.in_(speaking), *wide, p.event_id))
     if p.audiences and p.city:
-        parts.append(_occurrence_rows(Occurrence.city == p.city, first, last, p.event_id))
+        # A city holds many events: bound the index range from below too. Events that
+        # started more than AUDIENCE_LOOKBACK earlier are not compared (a warning only).
+        in_city = sa.and_(
+            Occurrence.city == p.city, Occurrence.start_at >= first - AUDIENCE_LOOKBACK
+        )
+        parts.append(_occurrence_rows(in_city, first, last, p.event_id))
     ids = sa.union(*parts).subquery()
     rows = db.session.execute(
         sa.select(
