@@ -71,6 +71,29 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(exc.message) from None
         click.echo(plain)
 
+    @app.cli.command("revoke-token")
+    @click.option("--prefix", required=True, help="The first characters of the token (sct_...).")
+    def revoke_token(prefix):
+        """Revoke API tokens by their printed prefix (see list-tokens)."""
+        from .accounts.service import revoke_tokens
+
+        count = revoke_tokens(prefix)
+        if not count:
+            raise click.ClickException(f"no active token starts with {prefix!r}")
+        click.echo(f"revoked {count} token(s)")
+
+    @app.cli.command("list-tokens")
+    @click.option("--email", required=True)
+    def list_tokens(email):
+        """Show a user's API tokens (prefix, name, created, last used, revoked)."""
+        from .accounts.service import tokens_of
+
+        for t in tokens_of(email):
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+            created = f"{t.created_at:%Y-%m-%d}"
+            click.echo(f"{t.prefix}  {t.name or '-'}  created {created}  used {used}  {state}")
+
     @app.cli.command("import-holidays")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     @click.option("--year", type=int, help="The year of the schedule (else read from the dates).")

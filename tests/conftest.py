@@ -201,3 +201,12 @@ def sign_in(client, email: str, password: str = "password-123") -> str:
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return csrf_token(client)
+
+
+def assert_matches_schema(spec: dict, schema_name: str, body) -> None:
+    """The body conforms to a component schema of the OpenAPI document."""
+    from jsonschema import Draft202012Validator
+
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}
+    errors = list(Draft202012Validator(schema).iter_errors(body))
+    assert not errors, [e.message for e in errors[:3]]

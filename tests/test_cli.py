@@ -70,3 +70,20 @@ def test_create_user_refuses_bad_input_and_writes_nothing(app):
         assert result.exit_code != 0, args
         assert "Error" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_revoked_tokens_stop_working(app, client):
+    make_society(slug="gdcast")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["create-user", "--email", "o@example.org", "--password", "long-enough",
+                        "--role", "organizer"])  # fmt: skip
+    plain = runner.invoke(args=["create-token", "--email", "o@example.org"]).output.strip()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/events?status=draft", headers=headers).status_code == 200
+    listed = runner.invoke(args=["list-tokens", "--email", "o@example.org"]).output
+    assert plain[:10] in listed and "active" in listed
+    revoked = runner.invoke(args=["revoke-token", "--prefix", plain[:10]])
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/api/v1/events?status=draft", headers=headers).status_code == 400
+    assert client.post("/api/v1/events", json={}, headers=headers).status_code == 401

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from ..errors import BadInput
 from ..extensions import db
 from ..societies.models import Society
+from ..types import utcnow
 from .models import ApiToken, Role, User
 
 MIN_PASSWORD = 8
@@ -41,3 +42,27 @@ def issue_token(email: str, name: str = "") -> str:
     db.session.add(token)
     db.session.commit()
     return plain
+
+
+def revoke_tokens(prefix: str) -> int:
+    """Revoke the active tokens starting with ``prefix`` (at least 8 characters)."""
+    if len(prefix) < 8:
+        raise BadInput(_("Give at least 8 characters of the token."))
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.prefix == prefix[:10], ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = utcnow()
+    db.session.commit()
+    return len(tokens)
+
+
+def tokens_of(email: str) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .join(ApiToken.user)
+            .where(User.email == email.strip().lower())
+            .order_by(ApiToken.created_at)
+        )
+    )

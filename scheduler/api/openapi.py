@@ -4,6 +4,7 @@ from flask import jsonify
 
 from ..campaigns.models import CampaignKind
 from ..events.enums import Audience, EventKind, EventStatus
+from ..rules.policy import SEVERITY
 from ..societies.models import SocietyKind
 from . import bp
 
@@ -150,6 +151,91 @@ SCHEMAS = {
         }
     ),
 }
+SCHEMAS["Finding"] = _obj(
+    {
+        "rule": {"enum": list(SEVERITY)},
+        "severity": {"enum": ["error", "warning"]},
+        "message": {"type": "string"},
+        "occurrence_start": {"type": ["string", "null"], "format": "date-time"},
+        "conflicts_with": {
+            "oneOf": [
+                _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "start": LOCAL_DT,
+                        "end": LOCAL_DT,
+                    }
+                ),
+                {"type": "null"},
+            ]
+        },
+        "suggestions": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "start": LOCAL_DT,
+                    "end": LOCAL_DT,
+                    "venue": {
+                        "oneOf": [
+                            _obj({"id": {"type": "integer"}, "name": {"type": "string"}}),
+                            {"type": "null"},
+                        ]
+                    },
+                }
+            ),
+        },
+    }
+)
+SCHEMAS["EventWithFindings"] = {
+    "allOf": [
+        _ref("Event"),
+        {
+            "type": "object",
+            "required": ["findings"],
+            "properties": {"findings": {"type": "array", "items": _ref("Finding")}},
+        },
+    ]
+}
+SCHEMAS["Findings"] = _obj({"findings": {"type": "array", "items": _ref("Finding")}})
+SCHEMAS["Refused"] = _obj(
+    {"error": {"type": "string"}, "message": {"type": "string"}},
+    {"findings": {"type": "array", "items": _ref("Finding")}, "field": {"type": "string"}},
+)
+_REF_IN = {"oneOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]}
+SCHEMAS["EventInput"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string", "maxLength": 200},
+        "description": {"type": "string", "maxLength": 20000},
+        "kind": {"enum": EventKind.values()},
+        "series": _REF_IN,
+        "campaign": _REF_IN,
+        "venue": _REF_IN,
+        "host": _REF_IN,
+        "start": {"type": "string", "description": "Local ISO date-time (or date if all_day)."},
+        "end": {"type": "string"},
+        "all_day": {"type": "boolean"},
+        "rrule": {"type": "string", "description": "RFC 5545 RRULE with COUNT or UNTIL."},
+        "exdates": {"type": "array", "items": {"type": "string"}},
+        "online_url": {"type": "string"},
+        "cohosts": {"type": "array", "items": _REF_IN},
+        "organizers": {"type": "array", "items": _REF_IN},
+        "speakers": {"type": "array", "items": _REF_IN},
+        "audiences": {"type": "array", "items": {"enum": Audience.values()}},
+        "expected_attendance": {"type": "integer", "minimum": 0},
+        "is_major": {"type": "boolean"},
+    },
+}
+SCHEMAS["Decision"] = {
+    "type": "object",
+    "properties": {
+        "reason": {"type": "string", "maxLength": 2000},
+        "override": {"type": "boolean"},
+    },
+}
+
 for _name in ("Event", "Society", "Venue", "Series", "Campaign"):
     SCHEMAS[f"{_name}Page"] = _page_of(_name)
 
@@ -170,6 +256,27 @@ PAGE_PARAMS = [
         "per_page", "Items per page (1-500).", {"type": "integer", "minimum": 1, "maximum": 500}
     ),
 ]
+
+
+def _error(description: str, schema: str = "Error") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+WRITE_ERRORS = {
+    "400": _error("Invalid input; nothing was written."),
+    "401": _error("No valid bearer token."),
+    "403": _error("Not allowed for this user."),
+    "404": _error("No such event."),
+    "409": _error("Refused in the current state or by conflicts.", "Refused"),
+}
+ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+SECURED = [{"bearer": []}]
+
+
+def _json_body(schema: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
 ERRORS = {
     "400": {
         "description": "Invalid input.",
@@ -228,7 +335,18 @@ def build_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "paths": {
-            "/events": _list_op("Published events in a window", "EventPage", EVENT_FILTERS),
+            "/events": {
+                **_list_op("Published events in a window", "EventPage", EVENT_FILTERS),
+                "post": {
+                    "summary": "Register a draft event (its findings come back with it)",
+                    "security": SECURED,
+                    "requestBody": _json_body("EventInput"),
+                    "responses": {
+                        "201": _ok("EventWithFindings", "The new draft."),
+                        **WRITE_ERRORS,
+                    },
+                },
+            },
             "/events/{id}": {
                 "get": {
                     "summary": "One event with all its occurrences",
@@ -241,6 +359,58 @@ def build_document() -> dict:
                         }
                     ],
                     "responses": {"200": _ok("Event", "The event."), **ERRORS},
+                },
+                "patch": {
+                    "summary": "Change an event (drafts; organizers also later statuses)",
+                    "security": SECURED,
+                    "parameters": [ID_PARAM],
+                    "requestBody": _json_body("EventInput"),
+                    "responses": {"200": _ok("EventWithFindings", "The event."), **WRITE_ERRORS},
+                },
+                "delete": {
+                    "summary": "Delete a draft",
+                    "security": SECURED,
+                    "parameters": [ID_PARAM],
+                    "responses": {"204": {"description": "Deleted."}, **WRITE_ERRORS},
+                },
+            },
+            "/events/{id}/{action}": {
+                "post": {
+                    "summary": "Change the event's status: submit, withdraw, approve, reject, "
+                    "request-changes or cancel (reject, request-changes and cancel need a "
+                    "reason; approving over errors needs override and a reason)",
+                    "security": SECURED,
+                    "parameters": [
+                        ID_PARAM,
+                        {
+                            "name": "action",
+                            "in": "path",
+                            "required": True,
+                            "schema": {
+                                "enum": [
+                                    "submit",
+                                    "withdraw",
+                                    "approve",
+                                    "reject",
+                                    "request-changes",
+                                    "cancel",
+                                ]
+                            },
+                        },
+                    ],
+                    "requestBody": {
+                        "required": False,
+                        "content": {"application/json": {"schema": _ref("Decision")}},
+                    },
+                    "responses": {"200": _ok("EventWithFindings", "The event."), **WRITE_ERRORS},
+                }
+            },
+            "/conflicts/check": {
+                "post": {
+                    "summary": "Findings for an event body; writes nothing",
+                    "security": SECURED,
+                    "requestBody": _json_body("EventInput"),
+                    "responses": {"200": _ok("Findings", "The findings."), **WRITE_ERRORS},
                 }
             },
             "/societies": _list_op(

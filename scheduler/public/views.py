@@ -6,11 +6,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from ..audit.service import trail
 from ..campaigns.models import Campaign
 from ..errors import BadInput, NotFound
 from ..events.enums import PUBLIC_STATUSES, Audience, EventKind
 from ..events.queries import get_event, list_occurrences, parse_filters
+from ..events.workflow import may_manage
 from ..extensions import db
 from ..series.models import Series
 from ..societies.models import Society
@@ -92,7 +95,9 @@ def event_page(event_id: int):
     event = get_event(event_id)
     if event is None or event.status not in PUBLIC_STATUSES:
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
-    return render_template("public/event.html", event=event)
+    # The host society and organizers also see the event's history here.
+    history = trail("event", event.id) if may_manage(current_user, event) else None
+    return render_template("public/event.html", event=event, trail=history)
 
 
 @bp.get("/healthz")

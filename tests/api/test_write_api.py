@@ -9,6 +9,7 @@ from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event, Occurrence
 from scheduler.extensions import db
 from scheduler.notifications.models import OutboxMessage
+from tests.conftest import assert_matches_schema
 from tests.factories import (
     local,
     make_event,
@@ -326,3 +327,20 @@ def test_recurring_submission_is_checked_occurrence_by_occurrence(client, world)
     assert fixed.status_code == 200
     assert client.post(f"/api/v1/events/{eid}/submit", headers=world["editor"]).status_code == 200
     assert len(db.session.get(Event, eid).occurrences) == 3
+
+
+def test_write_responses_conform_to_the_document(client, world):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    make_event(start=local(2031, 4, 12, 15), venue=world["hall"], host=world["other"])
+    db.session.commit()
+    created = client.post("/api/v1/events", json=body(), headers=world["editor"])
+    assert_matches_schema(spec, "EventWithFindings", created.get_json())
+    assert created.get_json()["findings"][0]["suggestions"]
+    refused = client.post(
+        f"/api/v1/events/{created.get_json()['id']}/submit", headers=world["editor"]
+    )
+    assert refused.status_code == 409
+    assert_matches_schema(spec, "Refused", refused.get_json())
+    checked = client.post("/api/v1/conflicts/check", json=body(), headers=world["editor"])
+    assert_matches_schema(spec, "Findings", checked.get_json())
+    assert_matches_schema(spec, "Error", client.post("/api/v1/events", json={}).get_json())

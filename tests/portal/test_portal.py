@@ -150,3 +150,15 @@ def test_editors_only_see_and_manage_their_own_events(client):
     assert "别人的草稿" not in client.get("/portal/").get_data(as_text=True)
     assert client.get(f"/portal/events/{theirs.id}").status_code == 403
     assert client.get("/admin/approvals").status_code == 403
+
+
+def test_history_shows_on_the_public_page_to_host_and_organizers_only(client):
+    society, _, venue, editor, _ = setup_world()
+    event = make_event(host=society, venue=venue, title="公开活动")
+    from scheduler.audit.service import record
+
+    record("event", event.id, "approve", None, {}, "审核通过")
+    db.session.commit()
+    assert "审核通过" not in client.get(f"/events/{event.id}").get_data(as_text=True)
+    sign_in(client, editor.email)
+    assert "审核通过" in client.get(f"/events/{event.id}").get_data(as_text=True)
