@@ -66,6 +66,12 @@ class Config:
     # Major events must be filed this many days before they start.
     FILING_LEAD_DAYS = _env_int("FILING_LEAD_DAYS", 15)
 
+    # Feeds show events from this many days ago to all future; anonymous rate limit.
+    FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 365)
+    FEED_RATE_LIMIT = os.environ.get("FEED_RATE_LIMIT", "600 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
     API_PAGE_SIZE = _env_int("API_PAGE_SIZE", 50)
     API_MAX_PAGE_SIZE = 500
 
@@ -80,6 +86,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    RATELIMIT_ENABLED = False
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_ENGINE_OPTIONS = {}
 

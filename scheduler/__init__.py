@@ -6,7 +6,7 @@ from flask_login import current_user
 from config import load_config, resolve_secrets
 
 from .database import configure_engine
-from .extensions import babel, csrf, db, login_manager
+from .extensions import babel, csrf, db, limiter, login_manager
 
 
 def select_locale() -> str:
@@ -43,6 +43,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
     from . import models  # noqa: F401  (register every table)
     from .accounts import auth
@@ -51,6 +52,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .api import bp as api_bp
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .feeds.views import bp as feeds_bp
     from .portal.views import bp as portal_bp
     from .public.views import bp as public_bp
     from .templating import register_template_helpers
@@ -58,6 +60,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     auth.init_login(app)
     csrf.exempt(api_bp)  # the API authenticates writes with bearer tokens, not cookies
     app.register_blueprint(public_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)

@@ -4,6 +4,7 @@ from .accounts.models import ApiToken, Role, User
 from .audit.models import AuditEntry
 from .campaigns.models import Campaign, CampaignKind
 from .events.models import Event, EventAudience, Occurrence
+from .feeds.models import FeedToken
 from .holidays.models import Holiday
 from .notifications.models import OutboxMessage
 from .people.models import Person
@@ -18,6 +19,7 @@ __all__ = [
     "CampaignKind",
     "Event",
     "EventAudience",
+    "FeedToken",
     "Holiday",
     "Occurrence",
     "OutboxMessage",

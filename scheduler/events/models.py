@@ -67,6 +67,8 @@ class Event(db.Model):
         sa.Index("ix_events_campaign", "campaign_id"),
         sa.Index("ix_events_venue_start", "venue_id", "start_at"),
         sa.Index("ix_events_kind_start", "kind", "start_at"),
+        # Feeds take their version from the latest change.
+        sa.Index("ix_events_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,6 +37,7 @@ class EventFilters:
     audiences: list[Audience] = field(default_factory=list)
     statuses: list[EventStatus] = field(default_factory=lambda: list(PUBLIC_STATUSES))
     text: str = ""
+    event_ids: list[int] = field(default_factory=list)
 
     def occurrence_conditions(self) -> list:
         """WHERE clauses over Occurrence joined to Event."""
@@ -50,6 +51,8 @@ class EventFilters:
 
     def event_conditions(self) -> list:
         conds = []
+        if self.event_ids:
+            conds.append(Event.id.in_(self.event_ids))
         if self.kinds:
             conds.append(Event.kind.in_(self.kinds))
         if self.series_ids:

@@ -15,6 +15,7 @@ from ..events.enums import Audience, EventKind
 from ..events.models import Event
 from ..events.queries import event_loader_options, get_event
 from ..extensions import db
+from ..feeds.tokens import issue_feed_token, revoke_feed_token, tokens_of
 from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
@@ -168,3 +169,25 @@ def check():
     except BadInput as exc:
         return jsonify({"findings": [], "error": exc.message, "field": exc.field}), 200
     return jsonify({"findings": [finding_to_json(f) for f in findings]})
+
+
+@bp.get("/feeds")
+def feeds():
+    """Private feed links: create, copy, revoke."""
+    tokens = tokens_of(current_user)
+    new = request.args.get("new")
+    return render_template("portal/feeds.html", tokens=tokens, new=new)
+
+
+@bp.post("/feeds")
+def create_feed():
+    plain = issue_feed_token(current_user, request.form.get("name", "").strip())
+    return redirect(url_for("portal.feeds", new=plain))
+
+
+@bp.post("/feeds/<int:token_id>/revoke")
+def revoke_feed(token_id: int):
+    if not revoke_feed_token(current_user, token_id):
+        raise NotFound(_("No such feed link."))
+    flash(_("The feed link was revoked; calendars using it stop updating."), "ok")
+    return redirect(url_for("portal.feeds"))

@@ -15,6 +15,7 @@ from ..events.enums import PUBLIC_STATUSES, Audience, EventKind
 from ..events.queries import get_event, list_occurrences, parse_filters
 from ..events.workflow import may_manage
 from ..extensions import db
+from ..feeds.links import google_event_link, subscribe_links
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_today, to_local
@@ -87,6 +88,7 @@ def calendar():
         .order_by(Campaign.start_date)
         .limit(3)
     ).all()
+    context["subscribe"] = subscribe_links(request.args, _("Science events"))
     return render_template("public/calendar.html", **context)
 
 
@@ -97,7 +99,8 @@ def event_page(event_id: int):
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
     # The host society and organizers also see the event's history here.
     history = trail("event", event.id) if may_manage(current_user, event) else None
-    return render_template("public/event.html", event=event, trail=history)
+    google = google_event_link(event, request.url)
+    return render_template("public/event.html", event=event, trail=history, google=google)
 
 
 @bp.get("/healthz")

@@ -1,0 +1,164 @@
+"""Feeds: what is in scope, the version that invalidates caches, and the cached build.
+
+A request costs one query when the client already has the current version (304), and at
+most three when it has to be built: the version, the events in scope, and the full rows of
+events whose serialized VEVENT is not cached yet (cached by id, SEQUENCE and last change).
+"""
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from ..events.enums import Audience, EventKind, EventStatus
+from ..events.models import Event, Occurrence
+from ..events.queries import EventFilters
+from ..extensions import db
+from ..timeutil import local_zone
+from ..types import utcnow
+from ..urls import absolute_url
+from .build import FeedMeta, Labels, calendar_bytes, vevent_bytes
+
+PUBLISHED = (EventStatus.APPROVED, EventStatus.COMPLETED, EventStatus.CANCELLED)
+PENDING = (EventStatus.SUBMITTED, EventStatus.CHANGES_REQUESTED)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class LRU:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+FEEDS = LRU(256)
+FRAGMENTS = LRU(50_000)
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    key: str  # identifies the scope (path and filters) in cache keys
+    name: str
+    description: str
+    filters: EventFilters = field(default_factory=EventFilters)
+    statuses: tuple = PUBLISHED
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Version:
+    last_change: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class BuiltFeed:
+    body: bytes
+    gzipped: bytes
+    last_modified: datetime
+
+
+def current_version() -> Version:
+    """Changes whenever any event is created, changed or deleted (one indexed query)."""
+    last, count = db.session.execute(
+        sa.select(sa.func.max(Event.updated_at), sa.func.count(Event.id))
+    ).one()
+    if last is not None and last.tzinfo is None:  # aggregates bypass the column type
+        last = last.replace(tzinfo=UTC)
+    return Version(last or EPOCH, count)
+
+
+def etag_for(scope: FeedScope, version: Version, locale: str, encoding: str) -> str:
+    # The day is part of the key: the window ("one year ago") moves even when nothing changes.
+    today = utcnow().date().isoformat()
+    raw = f"{scope.key}|{version.last_change.isoformat()}|{version.count}|{locale}|{today}"
+    return hashlib.sha256(f"{raw}|{encoding}".encode()).hexdigest()[:32]
+
+
+def _labels() -> Labels:
+    return Labels(
+        host=_("Host"),
+        cohosts=_("Co-hosts"),
+        speakers=_("Speakers"),
+        more=_("Details"),
+        kinds={k.value: str(k.label) for k in EventKind},
+        audiences={a.value: str(a.label) for a in Audience},
+    )
+
+
+def _scope_condition(scope: FeedScope):
+    since = utcnow() - timedelta(days=current_app.config["FEED_PAST_DAYS"])
+    in_window = sa.select(Occurrence.event_id).where(Occurrence.end_at >= since)
+    return sa.and_(
+        Event.status.in_(scope.statuses),
+        Event.id.in_(in_window),
+        *scope.filters.event_conditions(),
+    )
+
+
+def build_feed(scope: FeedScope, locale: str, version: Version) -> BuiltFeed:
+    key = (scope.key, version, locale, utcnow().date())
+    cached = FEEDS.get(key)
+    if cached is not None:
+        return cached
+    rows = db.session.execute(
+        sa.select(Event.id, Event.sequence, Event.updated_at, Event.all_day)
+        .where(_scope_condition(scope))
+        .order_by(Event.start_at, Event.id)
+    ).all()
+    fragment_keys = {r.id: (r.id, r.sequence, r.updated_at, locale) for r in rows}
+    fragments = {r.id: FRAGMENTS.get(fragment_keys[r.id]) for r in rows}
+    missing = [event_id for event_id, fragment in fragments.items() if fragment is None]
+    if missing:
+        tz, labels, uid_host = local_zone(), _labels(), current_app.config["EVENT_UID_HOST"]
+        events = db.session.scalars(
+            sa.select(Event)
+            .where(Event.id.in_(missing))
+            .options(
+                joinedload(Event.host),
+                joinedload(Event.series),
+                joinedload(Event.venue),
+                joinedload(Event.cohosts),
+                joinedload(Event.speakers),
+                joinedload(Event.audience_rows),
+            )
+        ).unique()
+        for event in events:
+            url = absolute_url("public.event_page", event_id=event.id)
+            uid = event.imported_uid or f"event-{event.id}@{uid_host}"
+            fragment = vevent_bytes(event, tz, labels, url, uid)
+            FRAGMENTS.put(fragment_keys[event.id], fragment)
+            fragments[event.id] = fragment
+    meta = FeedMeta(scope.name, scope.description, current_app.config["TIMEZONE"], scope.color)
+    ordered = [fragments[r.id] for r in rows]
+    body = calendar_bytes(meta, ordered, needs_timezone=any(not r.all_day for r in rows))
+    built = BuiltFeed(body, gzip.compress(body, 6), version.last_change)
+    FEEDS.put(key, built)
+    return built

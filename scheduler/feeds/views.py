@@ -1,0 +1,162 @@
+"""Feed URLs: the public calendar, scoped feeds, one event, private token feeds.
+
+HTTP: text/calendar, a strong ETag per representation, Last-Modified, 304 on conditional
+requests (decided from one query, before anything is built), gzip when accepted.
+"""
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound as HTTPNotFound
+
+from ..campaigns.models import Campaign
+from ..errors import BadInput
+from ..events.enums import EventKind
+from ..events.queries import EventFilters, get_event, parse_filters
+from ..extensions import db, limiter
+from ..series.models import Series
+from ..societies.models import Society
+from ..venues.models import Venue
+from .service import FeedScope, build_feed, current_version, etag_for
+from .tokens import scope_for_token
+
+bp = Blueprint("feeds", __name__)
+
+SCOPES = {
+    "series": (Series, "series_ids"),
+    "societies": (Society, "society_ids"),
+    "venues": (Venue, "venue_ids"),
+    "campaigns": (Campaign, "campaign_ids"),
+}
+
+
+def _rate_limit() -> str:
+    return current_app.config["FEED_RATE_LIMIT"]
+
+
+def plain_error(status: int, message: str) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+@bp.errorhandler(BadInput)
+def bad_input(exc: BadInput):
+    return plain_error(exc.status, exc.message)
+
+
+@bp.errorhandler(HTTPNotFound)
+def not_found(exc):
+    return plain_error(
+        404, exc.description if getattr(exc, "_plain", False) else _("No such feed.")
+    )
+
+
+def _missing(message: str):
+    exc = HTTPNotFound(description=message)
+    exc._plain = True
+    raise exc
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return "zh_CN" if locale is None or locale.language == "zh" else "en"
+
+
+def serve(scope: FeedScope, filename: str) -> Response:
+    version = current_version()
+    gz = "gzip" in request.accept_encodings
+    etag = etag_for(scope, version, _locale(), "gzip" if gz else "identity")
+    last_modified = version.last_change.replace(microsecond=0)
+    headers = {
+        "Cache-Control": "public, no-cache",
+        "Vary": "Accept-Encoding",
+        "Content-Disposition": f'inline; filename="{filename}"',
+    }
+    not_modified = request.if_none_match.contains(etag) or (
+        not request.if_none_match
+        and request.if_modified_since is not None
+        and last_modified <= request.if_modified_since
+    )
+    if not_modified:
+        response = Response(status=304, headers=headers)
+    else:
+        built = build_feed(scope, _locale(), version)
+        response = Response(built.gzipped if gz else built.body, headers=headers)
+        response.content_type = "text/calendar; charset=utf-8"
+        if gz:
+            response.headers["Content-Encoding"] = "gzip"
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    return response
+
+
+def _public_scope(key: str, name: str, description: str, **changes) -> FeedScope:
+    filters = parse_filters(request.args)
+    color = changes.pop("color", None)
+    for attribute, value in changes.items():
+        setattr(filters, attribute, value)
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)) if k != "lang")
+    return FeedScope(f"{key}?{query}", name, description, filters, color=color)
+
+
+@bp.get("/calendar.ics")
+@limiter.limit(_rate_limit)
+def calendar():
+    scope = _public_scope(
+        "all", _("Science events"), _("Published science events of the associations.")
+    )
+    return serve(scope, "calendar.ics")
+
+
+@bp.get("/feeds/<any(series, societies, venues, campaigns):kind>/<slug>.ics")
+@limiter.limit(_rate_limit)
+def scoped(kind: str, slug: str):
+    model, attribute = SCOPES[kind]
+    row = db.session.scalar(sa.select(model).where(model.slug == slug))
+    if row is None:
+        _missing(_("No such feed: %(slug)s.", slug=slug))
+    color = getattr(row, "color", None)
+    scope = _public_scope(
+        f"{kind}/{slug}",
+        row.name,
+        _("Science events: %(name)s", name=row.name),
+        color=color,
+        **{attribute: [row.id]},
+    )
+    return serve(scope, f"{slug}.ics")
+
+
+@bp.get("/feeds/kinds/<kind>.ics")
+@limiter.limit(_rate_limit)
+def by_kind(kind: str):
+    try:
+        member = EventKind(kind)
+    except ValueError:
+        _missing(_("No such feed: %(slug)s.", slug=kind))
+    scope = _public_scope(
+        f"kinds/{kind}",
+        str(member.label),
+        _("Science events: %(name)s", name=member.label),
+        kinds=[member],
+    )
+    return serve(scope, f"{kind}.ics")
+
+
+@bp.get("/events/<int:event_id>.ics")
+@limiter.limit(_rate_limit)
+def one_event(event_id: int):
+    event = get_event(event_id)
+    if event is None or event.status.value not in ("approved", "completed", "cancelled"):
+        _missing(_("Event %(id)s does not exist.", id=event_id))
+    filters = EventFilters(event_ids=[event.id])
+    scope = FeedScope(f"event/{event.id}", event.title, event.title, filters)
+    return serve(scope, f"event-{event.id}.ics")
+
+
+@bp.get("/feeds/private/<token>.ics")
+@limiter.limit(_rate_limit)
+def private(token: str):
+    scope = scope_for_token(token)
+    if scope is None:
+        _missing(_("This private feed does not exist or was revoked."))
+    return serve(scope, "private.ics")
