@@ -124,6 +124,29 @@ def register_cli(app: Flask) -> None:
         for day, name in sorted(result.workdays.items()):
             click.echo(f"  {day.isoformat()}  workday  {name}")
 
+    @app.cli.command("import-ics")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--society", "society_slug", required=True, help="The host society's slug.")
+    @click.option("--approve", is_flag=True, help="Approve valid events instead of submitting.")
+    def import_ics_command(path, society_slug, approve):
+        """Import events from an .ics file; lists each as created/updated/unchanged/skipped."""
+        from pathlib import Path
+
+        from .feeds.importer import import_ics
+
+        try:
+            result = import_ics(Path(path).read_bytes(), society_slug, approve=approve)
+        except BadInput as exc:
+            raise click.ClickException(exc.message) from None
+        for item in result.items:
+            line = f"{item.outcome:9}  {item.uid}  {item.title}"
+            click.echo(line + (f"  — {item.reason}" if item.reason else ""))
+        counts = ", ".join(
+            f"{name} {result.count(name)}"
+            for name in ("created", "updated", "unchanged", "skipped")
+        )
+        click.echo(counts)
+
     @app.cli.command("jobs")
     def jobs():
         """Run the background scheduler process (one per deployment)."""

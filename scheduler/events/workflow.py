@@ -6,6 +6,8 @@ and bumps SEQUENCE when the public sees the change. Pages, the API and the impor
 these functions; nothing else sets ``event.status``.
 """
 
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,6 +33,54 @@ S = EventStatus
 # Errors that no override can approve: a double-booked hall or speaker.
 NEVER_OVERRIDDEN = frozenset({"venue_overlap", "speaker_overlap"})
 MAX_REASON = 2000
+
+
+_in_batch = ContextVar("workflow_batch", default=False)
+
+
+@contextmanager
+def batch():
+    """Run several operations as one transaction (the importer): operations flush instead of
+    committing; wrap each in ``db.session.begin_nested()`` to drop just that one on refusal."""
+    with serialized_writes():
+        token = _in_batch.set(True)
+        try:
+            yield
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        finally:
+            _in_batch.reset(token)
+
+
+def _writes():
+    return nullcontext() if _in_batch.get() else serialized_writes()
+
+
+def _commit() -> None:
+    if _in_batch.get():
+        db.session.flush()
+    else:
+        db.session.commit()
+
+
+def _rollback() -> None:
+    # In a batch the caller's savepoint undoes the refused operation.
+    if not _in_batch.get():
+        db.session.rollback()
+
+
+class SystemActor:
+    """Who acts for command-line work (imports): organizer rights, no user row."""
+
+    id = None
+    society_id = None
+    is_organizer = True
+    is_authenticated = True
+
+
+SYSTEM = SystemActor()
 
 
 class Forbidden(BadInput):
@@ -116,19 +166,24 @@ def _save_slots(event: Event) -> None:
     try:
         db.session.flush()
     except sa.exc.IntegrityError:
-        db.session.rollback()
+        if _in_batch.get():
+            raise TransitionRefused(_("The venue was taken meanwhile.")) from None
+        _rollback()
         findings = check_event(event)
         raise TransitionRefused(_("This event conflicts with others."), findings) from None
 
 
-def create_event(data: dict, by: User, now: datetime | None = None) -> Outcome:
-    """A new draft; its findings are returned for information (drafts hold nothing)."""
+def create_event(
+    data: dict, by: User, now: datetime | None = None, imported_uid: str | None = None
+) -> Outcome:
+    """A new draft; its findings are returned for information (drafts hold nothing).
+    ``imported_uid`` keeps the UID of an event brought in from another calendar."""
     values = parse_event_input(data)
     host = values.values["host"]
     if not by.is_organizer and host.id != by.society_id:
         raise Forbidden(_("Editors register events for their own society only."))
-    with serialized_writes():
-        event = Event(status=S.DRAFT, created_by_id=by.id)
+    with _writes():
+        event = Event(status=S.DRAFT, created_by_id=by.id, imported_uid=imported_uid)
         changes = values.apply_to(event)
         db.session.add(event)
         db.session.flush()
@@ -136,7 +191,7 @@ def create_event(data: dict, by: User, now: datetime | None = None) -> Outcome:
         db.session.flush()
         record("event", event.id, "create", by, changes)
         findings = check_event(event, now)
-        db.session.commit()
+        _commit()
     return Outcome(event, findings)
 
 
@@ -155,28 +210,28 @@ def update_event(event: Event, data: dict, by: User, now: datetime | None = None
         and values.values["host"].id != by.society_id
     ):
         raise Forbidden(_("Editors register events for their own society only."))
-    with serialized_writes():
+    with _writes():
         changes = values.apply_to(event)
         findings = check_event(event, now)
         if event.status in (S.SUBMITTED, S.APPROVED) and has_errors(findings):
-            db.session.rollback()
+            _rollback()
             raise TransitionRefused(_("The change would create a conflict."), findings)
         _save_slots(event)
         if changes and event.status in PUBLIC_STATUSES:
             event.sequence += 1
         record("event", event.id, "update", by, changes)
-        db.session.commit()
+        _commit()
     return Outcome(event, findings)
 
 
 def delete_draft(event: Event, by: User) -> None:
     _require_manager(by, event)
-    with serialized_writes():
+    with _writes():
         if event.status != S.DRAFT:
             raise TransitionRefused(_("Only drafts can be deleted; cancel or withdraw instead."))
         record("event", event.id, "delete", by, {"title": [event.title, None]})
         db.session.delete(event)
-        db.session.commit()
+        _commit()
 
 
 def _transition(
@@ -193,7 +248,7 @@ def _transition(
     _require_manager(by, event)
     reason = _clean_reason(reason, rule.reason_required or override)
     now = now or utcnow()
-    with serialized_writes():
+    with _writes():
         if event.status not in rule.sources:
             raise TransitionRefused(
                 _(
@@ -208,16 +263,16 @@ def _transition(
             event.submitted_at = now
             findings = check_event(event, now)
             if has_errors(findings, overridable_ok=True):
-                db.session.rollback()
+                _rollback()
                 raise TransitionRefused(_("This event conflicts with others."), findings)
         elif action == "approve":
             findings = check_event(event, now)
             blocking = [f for f in findings if f.severity == "error"]
             if any(f.rule in NEVER_OVERRIDDEN for f in blocking):
-                db.session.rollback()
+                _rollback()
                 raise TransitionRefused(_("A venue or speaker is double-booked."), findings)
             if blocking and not override:
-                db.session.rollback()
+                _rollback()
                 raise TransitionRefused(
                     _("Approving despite errors needs an override with a reason."), findings
                 )
@@ -231,7 +286,7 @@ def _transition(
         _save_slots(event)
         record("event", event.id, action, by, changes, reason)
         queue_event_notice(event, rule.target.value, reason)
-        db.session.commit()
+        _commit()
     return Outcome(event, findings)
 
 
