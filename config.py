@@ -69,6 +69,9 @@ class Config:
     # Feeds show events from this many days ago to all future; anonymous rate limit.
     FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 365)
     FEED_RATE_LIMIT = os.environ.get("FEED_RATE_LIMIT", "600 per minute")
+    # "stamp" (a file in the instance folder, for workers on one host) or "database".
+    FEED_VERSION_SOURCE = os.environ.get("FEED_VERSION_SOURCE", "stamp")
+    FEED_VERSION_FILE = os.environ.get("FEED_VERSION_FILE", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 

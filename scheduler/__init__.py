@@ -52,12 +52,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .api import bp as api_bp
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .feeds import version as feed_version
     from .feeds.views import bp as feeds_bp
     from .portal.views import bp as portal_bp
     from .public.views import bp as public_bp
     from .templating import register_template_helpers
 
     auth.init_login(app)
+    feed_version.install(app)
     csrf.exempt(api_bp)  # the API authenticates writes with bearer tokens, not cookies
     app.register_blueprint(public_bp)
     app.register_blueprint(feeds_bp)

@@ -88,8 +88,12 @@ def database_url(backend, request, tmp_path):
 
 
 @pytest.fixture
-def app(backend, database_url):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+def app(backend, database_url, tmp_path):
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        FEED_VERSION_FILE=str(tmp_path / "feed-version"),
+    )
     with app.app_context():
         if backend == "sqlite":
             db.create_all()

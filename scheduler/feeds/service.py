@@ -1,8 +1,9 @@
 """Feeds: what is in scope, the version that invalidates caches, and the cached build.
 
-A request costs one query when the client already has the current version (304), and at
-most three when it has to be built: the version, the events in scope, and the full rows of
+A request costs no query when the client already has the current version (304) or the
+feed is cached, and two when it has to be built: the events in scope, and the full rows of
 events whose serialized VEVENT is not cached yet (cached by id, SEQUENCE and last change).
+The version itself comes from feeds.version (a stamp file, or one query).
 """
 
 import gzip
@@ -10,7 +11,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -25,10 +26,10 @@ from ..timeutil import local_zone
 from ..types import utcnow
 from ..urls import absolute_url
 from .build import FeedMeta, Labels, calendar_bytes, vevent_bytes
+from .version import Version
 
 PUBLISHED = (EventStatus.APPROVED, EventStatus.COMPLETED, EventStatus.CANCELLED)
 PENDING = (EventStatus.SUBMITTED, EventStatus.CHANGES_REQUESTED)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class LRU:
@@ -65,17 +66,11 @@ FRAGMENTS = LRU(50_000)
 @dataclass(frozen=True)
 class FeedScope:
     key: str  # identifies the scope (path and filters) in cache keys
-    name: str
+    name: str  # may be a lazy string: translated only when the feed is built
     description: str
     filters: EventFilters = field(default_factory=EventFilters)
     statuses: tuple = PUBLISHED
     color: str | None = None
-
-
-@dataclass(frozen=True)
-class Version:
-    last_change: datetime
-    count: int
 
 
 @dataclass(frozen=True)
@@ -85,20 +80,11 @@ class BuiltFeed:
     last_modified: datetime
 
 
-def current_version() -> Version:
-    """Changes whenever any event is created, changed or deleted (one indexed query)."""
-    last, count = db.session.execute(
-        sa.select(sa.func.max(Event.updated_at), sa.func.count(Event.id))
-    ).one()
-    if last is not None and last.tzinfo is None:  # aggregates bypass the column type
-        last = last.replace(tzinfo=UTC)
-    return Version(last or EPOCH, count)
-
-
 def etag_for(scope: FeedScope, version: Version, locale: str, encoding: str) -> str:
     # The day is part of the key: the window ("one year ago") moves even when nothing changes.
     today = utcnow().date().isoformat()
-    raw = f"{scope.key}|{version.last_change.isoformat()}|{version.count}|{locale}|{today}"
+    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    raw = f"{database}|{scope.key}|{version.token}|{locale}|{today}"
     return hashlib.sha256(f"{raw}|{encoding}".encode()).hexdigest()[:32]
 
 
@@ -124,7 +110,8 @@ def _scope_condition(scope: FeedScope):
 
 
 def build_feed(scope: FeedScope, locale: str, version: Version) -> BuiltFeed:
-    key = (scope.key, version, locale, utcnow().date())
+    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    key = (database, scope.key, version, locale, utcnow().date())
     cached = FEEDS.get(key)
     if cached is not None:
         return cached
@@ -156,7 +143,9 @@ def build_feed(scope: FeedScope, locale: str, version: Version) -> BuiltFeed:
             fragment = vevent_bytes(event, tz, labels, url, uid)
             FRAGMENTS.put(fragment_keys[event.id], fragment)
             fragments[event.id] = fragment
-    meta = FeedMeta(scope.name, scope.description, current_app.config["TIMEZONE"], scope.color)
+    meta = FeedMeta(
+        str(scope.name), str(scope.description), current_app.config["TIMEZONE"], scope.color
+    )
     ordered = [fragments[r.id] for r in rows]
     body = calendar_bytes(meta, ordered, needs_timezone=any(not r.all_day for r in rows))
     built = BuiltFeed(body, gzip.compress(body, 6), version.last_change)

@@ -6,8 +6,8 @@ requests (decided from one query, before anything is built), gzip when accepted.
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from ..campaigns.models import Campaign
@@ -18,8 +18,9 @@ from ..extensions import db, limiter
 from ..series.models import Series
 from ..societies.models import Society
 from ..venues.models import Venue
-from .service import FeedScope, build_feed, current_version, etag_for
+from .service import FeedScope, build_feed, etag_for
 from .tokens import scope_for_token
+from .version import current_version
 
 bp = Blueprint("feeds", __name__)
 
@@ -58,13 +59,16 @@ def _missing(message: str):
 
 
 def _locale() -> str:
-    locale = get_locale()
-    return "zh_CN" if locale is None or locale.language == "zh" else "en"
+    # Calendar apps send no cookies: a feed is Chinese unless its URL asks for ?lang=en.
+    # (Also much cheaper than get_locale(), which loads the session and parses a Locale.)
+    return "en" if request.args.get("lang") == "en" else "zh_CN"
 
 
 def serve(scope: FeedScope, filename: str) -> Response:
     version = current_version()
-    gz = "gzip" in request.accept_encodings
+    # Header parsing only when the header is there: most polls are cheap this way.
+    accept = request.headers.get("Accept-Encoding", "")
+    gz = "gzip" in accept and ("q=" not in accept or "gzip" in request.accept_encodings)
     etag = etag_for(scope, version, _locale(), "gzip" if gz else "identity")
     last_modified = version.last_change.replace(microsecond=0)
     headers = {
@@ -72,11 +76,11 @@ def serve(scope: FeedScope, filename: str) -> Response:
         "Vary": "Accept-Encoding",
         "Content-Disposition": f'inline; filename="{filename}"',
     }
-    not_modified = request.if_none_match.contains(etag) or (
-        not request.if_none_match
-        and request.if_modified_since is not None
-        and last_modified <= request.if_modified_since
-    )
+    if "If-None-Match" in request.headers:
+        not_modified = request.if_none_match.contains(etag)
+    else:
+        since = request.if_modified_since if "If-Modified-Since" in request.headers else None
+        not_modified = since is not None and last_modified <= since
     if not_modified:
         response = Response(status=304, headers=headers)
     else:
@@ -91,7 +95,7 @@ def serve(scope: FeedScope, filename: str) -> Response:
 
 
 def _public_scope(key: str, name: str, description: str, **changes) -> FeedScope:
-    filters = parse_filters(request.args)
+    filters = parse_filters(request.args) if request.args else EventFilters()
     color = changes.pop("color", None)
     for attribute, value in changes.items():
         setattr(filters, attribute, value)
@@ -103,7 +107,7 @@ def _public_scope(key: str, name: str, description: str, **changes) -> FeedScope
 @limiter.limit(_rate_limit)
 def calendar():
     scope = _public_scope(
-        "all", _("Science events"), _("Published science events of the associations.")
+        "all", _l("Science events"), _l("Published science events of the associations.")
     )
     return serve(scope, "calendar.ics")
 

@@ -265,7 +265,22 @@ def test_feed_build_uses_at_most_three_queries_whatever_the_size(client, count_q
     assert count() == small <= 3
     with count_queries() as statements:
         client.get("/calendar.ics")
-    assert len(statements) == 1  # warm: only the version
+    assert statements == []  # warm: the version is a stamp file, the feed is cached
+
+
+def test_database_version_source_also_shows_changes(database_url, app):
+    other = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, FEED_VERSION_SOURCE="database")
+    client = other.test_client()
+    event = make_event(start=soon(3), title="版本甲")
+    db.session.commit()
+    first = client.get("/calendar.ics")
+    assert "版本甲" in first.get_data(as_text=True)
+    assert (
+        client.get("/calendar.ics", headers={"If-None-Match": first.headers["ETag"]}).status_code
+        == 304
+    )
+    workflow.update_event(event, {"title": "版本乙"}, make_user(Role.ORGANIZER))
+    assert "版本乙" in client.get("/calendar.ics").get_data(as_text=True)
 
 
 def test_subscribe_links_follow_the_filters(client):

@@ -1,0 +1,106 @@
+"""The feed version: it changes whenever anything a feed shows changes.
+
+Reading it must cost next to nothing, since every feed request (and every 304) starts with
+it. By default it is a stamp file in the instance folder that every process touches right
+after committing a change to events or to what they show (societies, venues, people,
+series, campaigns); `os.stat` then tells each web worker on the host, before its next
+request, that feeds must be rebuilt. Deployments whose workers run on several hosts set
+FEED_VERSION_SOURCE=database: the version is then read from the events table (one query).
+"""
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Version:
+    token: str
+    last_change: datetime
+
+
+def _watched() -> tuple:
+    from ..campaigns.models import Campaign
+    from ..events.models import Event, EventAudience, Occurrence
+    from ..people.models import Person
+    from ..series.models import Series
+    from ..societies.models import Society
+    from ..venues.models import Venue
+
+    return (Event, Occurrence, EventAudience, Society, Venue, Person, Series, Campaign)
+
+
+def stamp_path(app: Flask) -> Path:
+    path = app.extensions.get("feed_stamp")
+    if path is None:
+        path = Path(app.config.get("FEED_VERSION_FILE") or Path(app.instance_path) / "feed-version")
+        app.extensions["feed_stamp"] = path
+    return path
+
+
+def touch(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(time.time_ns()))
+
+
+_installed = False
+
+
+def install(app: Flask) -> None:
+    """Touch the stamp after every commit that changed something a feed shows. The session
+    listeners are global, so they are registered once however many apps are created."""
+    global _installed
+    if not stamp_path(app).exists():
+        touch(stamp_path(app))
+    if _installed:
+        return
+    _installed = True
+    watched = _watched()
+
+    @sa.event.listens_for(Session, "before_flush")
+    def note_changes(session, flush_context, instances):
+        changed = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(obj, watched) for obj in changed):
+            session.info["feeds_changed"] = True
+
+    @sa.event.listens_for(Session, "after_commit")
+    def after_commit(session):
+        if session.info.pop("feeds_changed", False) and has_app_context():
+            touch(stamp_path(current_app))
+
+    @sa.event.listens_for(Session, "after_rollback")
+    def after_rollback(session):
+        session.info.pop("feeds_changed", None)
+
+
+def current_version() -> Version:
+    if current_app.config["FEED_VERSION_SOURCE"] == "database":
+        return _database_version()
+    try:
+        stat = os.stat(stamp_path(current_app))
+    except FileNotFoundError:
+        touch(stamp_path(current_app))
+        stat = os.stat(stamp_path(current_app))
+    return Version(str(stat.st_mtime_ns), datetime.fromtimestamp(stat.st_mtime, UTC))
+
+
+def _database_version() -> Version:
+    from ..events.models import Event
+
+    last, count = db.session.execute(
+        sa.select(sa.func.max(Event.updated_at), sa.func.count(Event.id))
+    ).one()
+    if last is not None and last.tzinfo is None:  # aggregates bypass the column type
+        last = last.replace(tzinfo=UTC)
+    last = last or EPOCH
+    return Version(f"{last.isoformat()}|{count}", last)
