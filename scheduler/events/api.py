@@ -145,3 +145,26 @@ def preview_findings(body: dict, user: User, event_id=None) -> list:
             return check_event(event)
     finally:
         db.session.rollback()  # forget the in-memory changes
+
+
+@bp.patch("/events/<int:event_id>/occurrences/<key>")
+def change_occurrence(event_id: int, key: str):
+    """Move one occurrence of a repeating event ({"start", "end"}), cancel it
+    ({"cancelled": true}, an exception date) or put it back ({"reset": true})."""
+    user = api_user()
+    event = _event_or_404(event_id)
+    body = json_body()
+    overrides = dict(event.overrides or {})
+    exdates = list(event.exdates or [])
+    if body.get("reset") is True:
+        overrides.pop(key, None)
+        exdates = [x for x in exdates if x != key]
+        data = {"overrides": overrides, "exdates": exdates}
+    elif body.get("cancelled") is True:
+        overrides.pop(key, None)
+        data = {"overrides": overrides, "exdates": [*exdates, key]}
+    else:
+        overrides[key] = {"start": body.get("start"), "end": body.get("end")}
+        data = {"overrides": overrides}
+    outcome = workflow.update_event(event, data, user)
+    return _with_findings(outcome.event, outcome.findings)

@@ -37,6 +37,7 @@ def proposal_for(event: Event) -> rules.Proposal:
         local_zone(),
         all_day=event.all_day,
         max_count=current_app.config["RECURRENCE_MAX_OCCURRENCES"],
+        overrides=event.overrides,
     )
     venue = event.venue
     city = (venue.city if venue is not None and not venue.is_online else "") or event.host.city

@@ -26,7 +26,7 @@ MIN_YEAR, MAX_YEAR = 1970, 2100
 FIELDS = (
     "title", "description", "kind", "series", "campaign", "start", "end", "all_day", "rrule",
     "exdates", "venue", "online_url", "host", "cohosts", "organizers", "speakers", "audiences",
-    "expected_attendance", "is_major",
+    "expected_attendance", "is_major", "overrides",
 )  # fmt: skip
 
 
@@ -209,7 +209,7 @@ def parse_event_input(body, current=None) -> EventInput:
 def _parse_time(body, current, out: EventInput) -> None:
     """start, end, all_day, rrule and exdates are checked together."""
     v = out.values
-    timing = {"start", "end", "all_day", "rrule", "exdates"}
+    timing = {"start", "end", "all_day", "rrule", "exdates", "overrides"}
     if current is not None and not (timing & set(body)):
         return
     all_day = _bool(body, "all_day") if "all_day" in body else bool(current and current.all_day)
@@ -235,18 +235,61 @@ def _parse_time(body, current, out: EventInput) -> None:
     if not isinstance(exdates, list) or not all(isinstance(x, str) for x in exdates):
         raise BadInput(_("exdates must be a list of local dates or date-times."), field="exdates")
     exdates = [_exdate_key(x, all_day) for x in exdates]
+    overrides = _overrides(body.get("overrides", current.overrides if current else {}), all_day)
+    if overrides and not rrule:
+        raise BadInput(_("Only repeating events have single occurrences to move."), "overrides")
     limit = current_app.config["RECURRENCE_MAX_OCCURRENCES"]
     try:
-        expand(start, end, rrule, exdates, local_zone(), all_day=all_day, max_count=limit)
+        expand(
+            start, end, rrule, exdates, local_zone(), all_day, max_count=limit, overrides=overrides
+        )
     except RecurrenceError as exc:
         messages = {
             "unbounded": _("The repetition needs an end: give COUNT or UNTIL."),
             "too_many": _("The repetition gives more than %(n)s dates.", n=limit),
+            "override": _("These are not dates of the repetition: %(keys)s", keys=exc.detail),
         }
+        if exc.code == "override":
+            raise BadInput(messages["override"], field="overrides") from None
         raise BadInput(
             messages.get(exc.code, _("rrule is not a valid recurrence rule.")), field="rrule"
         ) from None
-    v.update(start_at=start, end_at=end, all_day=all_day, rrule=rrule, exdates=exdates)
+    v.update(
+        start_at=start,
+        end_at=end,
+        all_day=all_day,
+        rrule=rrule,
+        exdates=exdates,
+        overrides=overrides,
+    )
+
+
+def _overrides(value, all_day: bool) -> dict:
+    """{occurrence key: {"start", "end"}} with keys and times in local minute form."""
+    if not value:
+        return {}
+    wrong = BadInput(
+        _("overrides must map a date of the repetition to a new start and end."), "overrides"
+    )
+    if not isinstance(value, dict) or len(value) > 500:
+        raise wrong
+    out = {}
+    for key, change in value.items():
+        if not isinstance(key, str) or not isinstance(change, dict):
+            raise wrong
+        try:
+            start = _moment(change.get("start"), "overrides", all_day)
+            end = _moment(change.get("end"), "overrides", all_day)
+        except BadInput:
+            raise wrong from None
+        if end <= start:
+            raise BadInput(_("The end must be after the start."), field="overrides")
+        tz = local_zone()
+        out[_exdate_key(key, all_day)] = {
+            "start": start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+            "end": end.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+        }
+    return out
 
 
 def _exdate_key(value: str, all_day: bool) -> str:

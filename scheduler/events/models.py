@@ -92,6 +92,8 @@ class Event(db.Model):
     # RFC 5545 RRULE (without "RRULE:") expanded in local time, and excluded local starts.
     rrule: Mapped[str] = mapped_column(sa.String(500), default="")
     exdates: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Single occurrences moved: {local start in the rule: {"start": ..., "end": ...}} (local).
+    overrides: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
 
     expected_attendance: Mapped[int] = mapped_column(default=0)
     actual_attendance: Mapped[int | None]

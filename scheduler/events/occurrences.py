@@ -23,6 +23,7 @@ def sync_occurrences(event: Event) -> None:
         local_zone(),
         all_day=event.all_day,
         max_count=current_app.config["RECURRENCE_MAX_OCCURRENCES"],
+        overrides=event.overrides,
     )
     holds = event.status in SLOT_HOLDING_STATUSES
     venue = event.venue if event.venue is not None and not event.venue.is_online else None

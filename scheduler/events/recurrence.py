@@ -64,11 +64,15 @@ def expand(
     tz: ZoneInfo,
     all_day: bool = False,
     max_count: int = 500,
+    overrides: dict | None = None,
 ) -> list[Slot]:
     """All occurrences of an event as UTC slots.
 
     ``start``/``end`` are the first occurrence (aware). A rule must be bounded (COUNT or
     UNTIL) and give at most ``max_count`` occurrences; otherwise RecurrenceError.
+    ``overrides`` moves single occurrences: {local key of the rule's start: {"start": local
+    ISO, "end": local ISO}}; the slot keeps the rule's start as its recurrence_id. A key
+    that is not an occurrence of the rule raises RecurrenceError("override").
     """
     duration = end - start
     first_local = start.astimezone(tz).replace(tzinfo=None)
@@ -82,12 +86,23 @@ def expand(
     except (ValueError, TypeError) as exc:
         raise RecurrenceError("invalid", str(exc)) from None
     excluded = set(exdates or [])
+    moved = dict(overrides or {})
     slots: list[Slot] = []
     for index, local in enumerate(parsed):
         if index >= max_count:
             raise RecurrenceError("too_many")
-        if exdate_key(local, all_day) in excluded:
+        key = exdate_key(local, all_day)
+        if key in excluded:
+            moved.pop(key, None)
             continue
         begin = local.replace(tzinfo=tz).astimezone(UTC)
-        slots.append(Slot(begin, begin + duration, begin))
+        if key in moved:
+            change = moved.pop(key)
+            new_start = datetime.fromisoformat(change["start"]).replace(tzinfo=tz)
+            new_end = datetime.fromisoformat(change["end"]).replace(tzinfo=tz)
+            slots.append(Slot(new_start.astimezone(UTC), new_end.astimezone(UTC), begin))
+        else:
+            slots.append(Slot(begin, begin + duration, begin))
+    if moved:
+        raise RecurrenceError("override", ", ".join(sorted(moved)))
     return slots

@@ -41,6 +41,7 @@ def event_to_json(event: Event, occurrences: list[Occurrence] | None = None) -> 
         "all_day": event.all_day,
         "rrule": event.rrule or None,
         "exdates": list(event.exdates or []),
+        "overrides": dict(event.overrides or {}),
         "series": ref(event.series),
         "campaign": ref(event.campaign),
         "host": ref(event.host, "city"),

@@ -78,7 +78,27 @@ def _description(event: Event, labels: Labels, url: str) -> str:
 
 
 def vevent_bytes(event: Event, tz: ZoneInfo, labels: Labels, url: str, uid: str) -> bytes:
-    """One VEVENT, serialized (folded, CRLF) by icalendar."""
+    """The event's VEVENT, serialized (folded, CRLF) by icalendar, followed by one
+    RECURRENCE-ID override for every single occurrence that was moved."""
+    master = _vevent(event, tz, labels, url, uid)
+    parts = [master.to_ical()]
+    for key, change in sorted((event.overrides or {}).items()):
+        moved = _vevent(event, tz, labels, url, uid, rrule=False)
+        for name in ("dtstart", "dtend"):
+            del moved[name]
+        if event.all_day:
+            moved.add("recurrence-id", date.fromisoformat(key[:10]))
+            moved.add("dtstart", date.fromisoformat(change["start"][:10]))
+            moved.add("dtend", date.fromisoformat(change["end"][:10]))
+        else:
+            moved.add("recurrence-id", datetime.fromisoformat(key).replace(tzinfo=tz))
+            moved.add("dtstart", datetime.fromisoformat(change["start"]).replace(tzinfo=tz))
+            moved.add("dtend", datetime.fromisoformat(change["end"]).replace(tzinfo=tz))
+        parts.append(moved.to_ical())
+    return b"".join(parts)
+
+
+def _vevent(event: Event, tz: ZoneInfo, labels: Labels, url: str, uid: str, rrule=True):
     v = VEvent()
     v.add("uid", uid)
     v.add("dtstamp", event.updated_at)
@@ -93,7 +113,7 @@ def vevent_bytes(event: Event, tz: ZoneInfo, labels: Labels, url: str, uid: str)
     else:
         v.add("dtstart", _local(event.start_at, tz))
         v.add("dtend", _local(event.end_at, tz))
-    if event.rrule:
+    if event.rrule and rrule:
         v.add("rrule", vRecur.from_ical(event.rrule))
         if event.exdates:
             v.add("exdate", [_exdate(x, event.all_day, tz) for x in event.exdates])
@@ -119,7 +139,7 @@ def vevent_bytes(event: Event, tz: ZoneInfo, labels: Labels, url: str, uid: str)
     v.add("status", STATUS.get(event.status, "TENTATIVE"))
     if event.series and event.series.color:
         v.add("color", css_color(event.series.color))
-    return v.to_ical()
+    return v
 
 
 def _exdate(value: str, all_day: bool, tz: ZoneInfo):

@@ -146,10 +146,55 @@ def import_ics(data: bytes, society_slug: str, approve: bool = False, by=None) -
     venues = dict(db.session.execute(sa.select(Venue.name, Venue.slug)).all())
     own_uid = "@" + current_app.config["EVENT_UID_HOST"]
     result = ImportResult()
+    vevents = calendar.walk("VEVENT")
     with workflow.batch():
-        for vevent in calendar.walk("VEVENT"):
-            result.items.append(_import_one(vevent, society, venues, own_uid, approve, by))
+        # Whole events first, then the changes to their single occurrences (RECURRENCE-ID).
+        for vevent in vevents:
+            if "RECURRENCE-ID" not in vevent:
+                result.items.append(_import_one(vevent, society, venues, own_uid, approve, by))
+        for vevent in vevents:
+            if "RECURRENCE-ID" in vevent:
+                result.items.append(_import_override(vevent, own_uid, by))
     return result
+
+
+def _import_override(vevent, own_uid, by) -> ImportItem:
+    """A moved or cancelled occurrence of a repeating event becomes an override or an
+    exception date of that event."""
+    uid = str(vevent.get("UID", "")).strip()
+    title = str(vevent.get("SUMMARY", "")).strip()
+    master = _find(uid, own_uid) if uid else None
+    if master is None or not master.rrule:
+        return ImportItem(uid, title, "skipped", _("the repeating event it changes is unknown"))
+    rid = vevent.decoded("RECURRENCE-ID")
+    key = _local_text(rid, master.all_day)
+    overrides, exdates = dict(master.overrides or {}), list(master.exdates or [])
+    if str(vevent.get("STATUS", "")).upper() == "CANCELLED":
+        overrides.pop(key, None)
+        if key in exdates:
+            return ImportItem(uid, title, "unchanged", "", master.id)
+        data = {"overrides": overrides, "exdates": [*exdates, key]}
+    else:
+        start = vevent.decoded("DTSTART")
+        end = (
+            vevent.decoded("DTEND")
+            if "DTEND" in vevent
+            else start + (master.end_at - master.start_at)
+        )
+        change = {"start": _local_text(start, False), "end": _local_text(end, False)}
+        if overrides.get(key) == change:
+            return ImportItem(uid, title, "unchanged", "", master.id)
+        overrides[key] = change
+        data = {"overrides": overrides}
+    try:
+        with db.session.begin_nested():
+            workflow.update_event(master, data, by)
+    except workflow.TransitionRefused as exc:
+        reasons = "; ".join(f.message for f in exc.findings if f.severity == "error")
+        return ImportItem(uid, title, "skipped", reasons or exc.message)
+    except BadInput as exc:
+        return ImportItem(uid, title, "skipped", exc.message)
+    return ImportItem(uid, title, "updated", _("one occurrence changed"), master.id)
 
 
 def _import_one(vevent, society, venues, own_uid, approve, by) -> ImportItem:

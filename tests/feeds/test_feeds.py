@@ -300,3 +300,51 @@ def test_anonymous_feed_requests_are_rate_limited(app, database_url):
     client = app.test_client()
     codes = [client.get("/calendar.ics").status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+
+
+def test_a_moved_occurrence_becomes_a_recurrence_id_override(client, app):
+    from scheduler.accounts.models import ApiToken
+
+    host = make_society()
+    organizer = make_user(Role.ORGANIZER)  # editors cannot change approved events
+    row, plain = ApiToken.issue(organizer)
+    db.session.add(row)
+    start = soon(14, 19)
+    event = make_event(start=start, rrule="FREQ=WEEKLY;COUNT=4", host=host, title="每周讲座")
+    db.session.commit()
+    key = (start + timedelta(weeks=1)).strftime("%Y-%m-%dT%H:%M")
+    moved_to = start + timedelta(weeks=1, days=1)
+    response = client.patch(
+        f"/api/v1/events/{event.id}/occurrences/{key}",
+        json={
+            "start": moved_to.strftime("%Y-%m-%dT%H:%M"),
+            "end": (moved_to + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        },
+        headers={"Authorization": f"Bearer {plain}"},
+    )
+    assert response.status_code == 200, response.get_json()
+    cal = parse(client.get("/calendar.ics"))
+    vevents = cal.walk("VEVENT")
+    assert len(vevents) == 2 and len({str(v["UID"]) for v in vevents}) == 1
+    override = next(v for v in vevents if "RECURRENCE-ID" in v)
+    assert override.decoded("RECURRENCE-ID") == start + timedelta(weeks=1)
+    assert override.decoded("DTSTART") == moved_to
+    window = (start - timedelta(days=1), start + timedelta(weeks=6))
+    from_feed = sorted(e.decoded("DTSTART") for e in recurring_ical_events.of(cal).between(*window))
+    from_app = sorted(o.start_at for o in db.session.get(type(event), event.id).occurrences)
+    assert from_feed == from_app
+    assert moved_to in from_feed and start + timedelta(weeks=1) not in from_feed
+    bad = client.patch(
+        f"/api/v1/events/{event.id}/occurrences/2099-01-01T10:00",
+        json={"start": "2099-01-02T10:00", "end": "2099-01-02T11:00"},
+        headers={"Authorization": f"Bearer {plain}"},
+    )
+    assert bad.status_code == 400 and bad.get_json()["field"] == "overrides"
+    cancelled = client.patch(
+        f"/api/v1/events/{event.id}/occurrences/{key}",
+        json={"cancelled": True},
+        headers={"Authorization": f"Bearer {plain}"},
+    )
+    assert cancelled.status_code == 200
+    assert len(parse(client.get("/calendar.ics")).walk("VEVENT")) == 1
+    assert len(db.session.get(type(event), event.id).occurrences) == 3
