@@ -8,8 +8,6 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
-import scheduler.types
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
