@@ -59,8 +59,8 @@ class Config:
     # Where people reach the site; used for links in mail and feeds built outside a request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
-    # Recurring events are expanded up to this many days ahead and at most this many times.
-    RECURRENCE_HORIZON_DAYS = _env_int("RECURRENCE_HORIZON_DAYS", 730)
+    # A repeating event must end (COUNT or UNTIL) and have at most this many occurrences;
+    # all of them are materialized, so no horizon is needed.
     RECURRENCE_MAX_OCCURRENCES = _env_int("RECURRENCE_MAX_OCCURRENCES", 500)
 
     # Major events must be filed this many days before they start.
