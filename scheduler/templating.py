@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every page."""
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
@@ -33,6 +34,8 @@ def register_template_helpers(app: Flask) -> None:
                     args.pop(key, None)
                 else:
                     args[key] = value
+            if request.endpoint is None:  # an error page for an unknown address
+                return request.path + "?" + urlencode(args)
             return url_for(request.endpoint, **(request.view_args or {}), **args)
 
         locale = get_locale()

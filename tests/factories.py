@@ -109,7 +109,8 @@ def make_event(start: datetime | None = None, hours: float = 2, **kw) -> Event:
 
 def make_user(role: Role = Role.ORGANIZER, society: Society | None = None, **kw) -> User:
     n = next(_seq)
-    user = User(email=f"user{n}@example.org", role=role, society=society, **kw)
+    kw.setdefault("email", f"user{n}@example.org")
+    user = User(role=role, society=society, **kw)
     user.set_password("password-123")
     db.session.add(user)
     db.session.flush()

@@ -85,9 +85,12 @@ def check_venue_overlap(p: Proposal, ctx: Context, index: BookingIndex) -> list[
     found = []
     for span in p.slots:
         for b in index.overlapping(span, venue.buffer, lambda b: b.venue_id == venue.id):
-            message = ctx.translate(
-                m.VENUE_OVERLAP, venue=venue.name, other=b.title, buffer=venue.buffer_minutes
-            )
+            if venue.buffer_minutes:
+                message = ctx.translate(
+                    m.VENUE_OVERLAP, venue=venue.name, other=b.title, buffer=venue.buffer_minutes
+                )
+            else:
+                message = ctx.translate(m.VENUE_OVERLAP_NO_BUFFER, venue=venue.name, other=b.title)
             found.append(
                 _finding(
                     "venue_overlap",

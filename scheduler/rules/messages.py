@@ -7,6 +7,7 @@ VENUE_OVERLAP = N_(
     "%(venue)s is already booked for “%(other)s” at this time "
     "(including %(buffer)s minutes between bookings)."
 )
+VENUE_OVERLAP_NO_BUFFER = N_("%(venue)s is already booked for “%(other)s” at this time.")
 SPEAKER_OVERLAP = N_("%(speaker)s already speaks at “%(other)s” at this time.")
 CAPACITY = N_("%(expected)s people are expected but %(venue)s holds %(capacity)s.")
 CAMPAIGN_OUTSIDE = N_("%(campaign)s runs from %(first)s to %(last)s; this date is outside it.")

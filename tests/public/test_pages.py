@@ -98,3 +98,9 @@ def test_calendar_page_uses_a_constant_number_of_queries(client, count_queries):
     fill(490, 6)
     large = [count("/?from=2030-06-01"), count("/?view=month&month=2030-06")]
     assert small == large
+
+
+def test_error_pages_for_unknown_addresses_render(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "lang=en" in response.get_data(as_text=True)
