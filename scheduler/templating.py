@@ -1,6 +1,8 @@
 """Jinja filters and globals shared by every page."""
 
+import hashlib
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
@@ -10,6 +12,24 @@ from .timeutil import to_local
 
 
 def register_template_helpers(app: Flask) -> None:
+    fingerprints: dict[str, str] = {}
+
+    @app.template_global()
+    def asset(filename: str) -> str:
+        """A static file's URL carrying a hash of its content, cached for a year."""
+        if filename not in fingerprints:
+            path = Path(app.static_folder) / filename
+            fingerprints[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        return url_for("static", filename=filename, v=fingerprints[filename])
+
+    @app.after_request
+    def cache_fingerprinted(response):
+        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            response.cache_control.public = True
+            response.cache_control.max_age = 31_536_000
+            response.cache_control.immutable = True
+        return response
+
     @app.template_filter("local_dt")
     def local_dt(value: datetime, fmt: str = "medium") -> str:
         return format_datetime(value, fmt) if value else ""

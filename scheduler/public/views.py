@@ -50,12 +50,21 @@ def _parse_month(value: str | None) -> date:
         raise BadInput(_("month must look like 2026-10."), field="month") from None
 
 
+def _parse_week(value: str | None) -> date:
+    """The Monday of the week containing the given day (default: this week)."""
+    try:
+        day = date.fromisoformat(value) if value else local_today()
+    except ValueError:
+        raise BadInput(_("week must be a date like 2026-10-12."), field="week") from None
+    return day - timedelta(days=day.weekday())
+
+
 @bp.get("/")
 def calendar():
     # A month argument alone means the month view.
     view = request.args.get("view") or ("month" if request.args.get("month") else "list")
-    if view not in ("list", "month"):
-        raise BadInput(_("view must be list or month."), field="view")
+    if view not in ("list", "week", "month"):
+        raise BadInput(_("view must be list, week or month."), field="view")
     filters = parse_filters(request.args)
     context = {"view": view, "choices": _filter_choices(), "args": request.args}
     if view == "month":
@@ -73,6 +82,20 @@ def calendar():
             by_day=by_day,
             prev_month=(first - timedelta(days=1)).strftime("%Y-%m"),
             next_month=(last + timedelta(days=1)).strftime("%Y-%m"),
+        )
+    elif view == "week":
+        monday = _parse_week(request.args.get("week"))
+        days = [monday + timedelta(days=n) for n in range(7)]
+        filters.start, filters.end = local_day_range(days[0], days[-1])
+        by_day = {}
+        for occ in list_occurrences(filters):
+            by_day.setdefault(to_local(occ.start_at).date(), []).append(occ)
+        context.update(
+            weeks=[days],
+            by_day=by_day,
+            week_start=monday,
+            prev_week=(monday - timedelta(days=7)).isoformat(),
+            next_week=(monday + timedelta(days=7)).isoformat(),
         )
     else:
         if filters.start is None:

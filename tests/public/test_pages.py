@@ -1,5 +1,7 @@
 """Public pages: the calendar (list and month), event pages, /healthz."""
 
+import re
+
 import pytest
 
 from scheduler.events.enums import EventStatus
@@ -104,3 +106,22 @@ def test_error_pages_for_unknown_addresses_render(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "lang=en" in response.get_data(as_text=True)
+
+
+def test_week_view_shows_the_week_of_the_given_day(client):
+    make_event(start=local(2030, 6, 12, 10), title="周三讲座")  # a Wednesday
+    make_event(start=local(2030, 6, 18, 10), title="下周活动")
+    db.session.commit()
+    html = client.get("/?view=week&week=2030-06-13").get_data(as_text=True)
+    assert "周三讲座" in html and "下周活动" not in html
+    assert "week=2030-06-17" in html  # next week starts on Monday the 17th
+    assert client.get("/?view=week&week=someday").status_code == 400
+
+
+def test_static_assets_are_fingerprinted_and_cached_long(client):
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
+    response = client.get(href)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert "immutable" in response.headers["Cache-Control"]
