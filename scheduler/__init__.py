@@ -56,6 +56,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .feeds.views import bp as feeds_bp
     from .portal.views import bp as portal_bp
     from .public.views import bp as public_bp
+    from .quotas.cli import register_quota_cli
+    from .quotas.views import bp as quotas_bp
     from .templating import register_template_helpers
 
     auth.init_login(app)
@@ -66,8 +68,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(quotas_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
+    register_quota_cli(app)
     return app

@@ -39,6 +39,12 @@ REF = _obj(
     {"city": {"type": "string"}, "is_online": {"type": "boolean"}},
 )
 NULLABLE_REF = {"oneOf": [_ref("Ref"), {"type": "null"}]}
+# One moved occurrence: the key is its local start in the rule ("2027-03-05T14:30").
+MOVED = {
+    "type": "object",
+    "required": ["start", "end"],
+    "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
+}
 LOCAL_DT = {"type": "string", "format": "date-time"}
 
 SCHEMAS = {
@@ -62,6 +68,7 @@ SCHEMAS = {
             "all_day": {"type": "boolean"},
             "rrule": NULLABLE_STR,
             "exdates": {"type": "array", "items": {"type": "string"}},
+            "overrides": {"type": "object", "additionalProperties": MOVED},
             "series": NULLABLE_REF,
             "campaign": NULLABLE_REF,
             "host": _ref("Ref"),
@@ -219,6 +226,7 @@ SCHEMAS["EventInput"] = {
         "all_day": {"type": "boolean"},
         "rrule": {"type": "string", "description": "RFC 5545 RRULE with COUNT or UNTIL."},
         "exdates": {"type": "array", "items": {"type": "string"}},
+        "overrides": {"type": "object", "additionalProperties": MOVED},
         "online_url": {"type": "string"},
         "cohosts": {"type": "array", "items": _REF_IN},
         "organizers": {"type": "array", "items": _REF_IN},
@@ -235,6 +243,147 @@ SCHEMAS["Decision"] = {
         "override": {"type": "boolean"},
     },
 }
+
+_COUNT = {"type": "integer", "minimum": 0}
+_SOCIETY_REF = _obj({"slug": {"type": "string"}, "name": {"type": "string"}})
+_BY_KIND = {
+    "type": "object",
+    "required": EventKind.values(),
+    "properties": dict.fromkeys(EventKind.values(), _COUNT),
+}
+_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+SCHEMAS["SeriesQuota"] = _obj(
+    {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "kind": {"enum": EventKind.values()},
+        "active": {"type": "boolean"},
+        "target_min": _COUNT,
+        "target_max": _COUNT,
+        "max_per_host": {"type": "integer", "minimum": 1},
+        "held": _COUNT,
+        "approved": _COUNT,
+        "planned": _COUNT,
+        "projected": _COUNT,
+        "status": {"enum": ["no_target", "over_maximum", "met", "on_track", "short"]},
+        "pace_target": _COUNT,
+        "months": {
+            "type": "array",
+            "minItems": 12,
+            "maxItems": 12,
+            "items": _obj(
+                {
+                    "month": {"type": "integer", "minimum": 1, "maximum": 12},
+                    "held": _COUNT,
+                    "approved": _COUNT,
+                    "planned": _COUNT,
+                    "cumulative": _COUNT,
+                    "even_pace": {"type": "number", "minimum": 0},
+                }
+            ),
+        },
+    },
+    {
+        "hosts": {
+            "type": "array",
+            "items": {"allOf": [_SOCIETY_REF, _obj({"sessions": _COUNT})]},
+        },
+        "hosts_last_year": {
+            "type": "array",
+            "items": {"allOf": [_SOCIETY_REF, _obj({"sessions": _COUNT})]},
+        },
+        "waiting_since_last_year": {"type": "array", "items": _SOCIETY_REF},
+        "never_hosted": _obj({"total": _COUNT, "first": {"type": "array", "items": _SOCIETY_REF}}),
+    },
+)
+SCHEMAS["SeriesQuota"]["description"] = (
+    "Sessions (occurrences) of a series starting in the year. held: approved and ended, or "
+    "completed; approved: approved or completed; planned: draft, submitted, changes requested "
+    "or approved and not yet ended; projected = held + planned. Host lists: organizers only."
+)
+SCHEMAS["SocietyFigures"] = _obj(
+    {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "kind": {"enum": SocietyKind.values()},
+        "city": {"type": "string"},
+        "active": {"type": "boolean"},
+        "min_events_per_year": _COUNT,
+        "hosted": _COUNT,
+        "meets_minimum": {"type": "boolean"},
+        "held": _COUNT,
+        "planned": _COUNT,
+        "hosted_by_kind": _BY_KIND,
+        "cohosted": _COUNT,
+        "cohosted_by_kind": _BY_KIND,
+        "major_filed_on_time": _COUNT,
+        "major_filed_late": _COUNT,
+        "major_not_filed": _COUNT,
+        "cancelled": _COUNT,
+        "attendance": _COUNT,
+        "attendance_events": _COUNT,
+        "last_held": {"type": ["string", "null"], "format": "date-time"},
+        "dormant": {"type": "boolean"},
+    },
+    {
+        "allowances": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "series": {"type": "string"},
+                    "max_per_host": {"type": "integer", "minimum": 1},
+                    "booked": _COUNT,
+                    "remaining": _COUNT,
+                }
+            ),
+        }
+    },
+)
+SCHEMAS["CampaignParticipation"] = _obj(
+    {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "start_date": {"type": "string", "format": "date"},
+        "end_date": {"type": "string", "format": "date"},
+        "participation_target": _SHARE,
+        "participating": _COUNT,
+        "active": _COUNT,
+        "share": _SHARE,
+        "target_met": {"type": ["boolean", "null"]},
+        "by_kind": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "kind": {"enum": SocietyKind.values()},
+                    "participating": _COUNT,
+                    "active": _COUNT,
+                    "share": _SHARE,
+                }
+            ),
+        },
+        "by_city": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "city": {"type": "string"},
+                    "participating": _COUNT,
+                    "active": _COUNT,
+                    "share": _SHARE,
+                }
+            ),
+        },
+    }
+)
+SCHEMAS["Quotas"] = _obj(
+    {
+        "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+        "as_of": LOCAL_DT,
+        "scope": {"enum": ["all", "society"]},
+        "series": {"type": "array", "items": _ref("SeriesQuota")},
+        "societies": {"type": "array", "items": _ref("SocietyFigures")},
+        "campaigns": {"type": "array", "items": _ref("CampaignParticipation")},
+    }
+)
 
 for _name in ("Event", "Society", "Venue", "Series", "Campaign"):
     SCHEMAS[f"{_name}Page"] = _page_of(_name)
@@ -405,6 +554,39 @@ def build_document() -> dict:
                     "responses": {"200": _ok("EventWithFindings", "The event."), **WRITE_ERRORS},
                 }
             },
+            "/events/{id}/occurrences/{key}": {
+                "patch": {
+                    "summary": "Move one occurrence of a repeating event, cancel it or reset it",
+                    "security": SECURED,
+                    "parameters": [
+                        ID_PARAM,
+                        {
+                            "name": "key",
+                            "in": "path",
+                            "required": True,
+                            "description": "The occurrence's local start in the rule.",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "start": {"type": "string"},
+                                        "end": {"type": "string"},
+                                        "cancelled": {"type": "boolean"},
+                                        "reset": {"type": "boolean"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": _ok("EventWithFindings", "The event."), **WRITE_ERRORS},
+                }
+            },
             "/conflicts/check": {
                 "post": {
                     "summary": "Findings for an event body; writes nothing",
@@ -421,6 +603,31 @@ def build_document() -> dict:
             "/venues": _list_op("Venues", "VenuePage", [_param("city", "City.")]),
             "/series": _list_op("Series", "SeriesPage", [_param("kind", "Event kinds.")]),
             "/campaigns": _list_op("Campaigns", "CampaignPage", []),
+            "/quotas": {
+                "get": {
+                    "summary": "Annual quotas: series progress and pace, host rotation, "
+                    "society figures for the evaluation, campaign participation. Organizers "
+                    "see everything; a society editor sees the series totals and their own "
+                    "society only (with remaining allowances).",
+                    "security": SECURED,
+                    "parameters": [
+                        _param(
+                            "year",
+                            "The year (2000-2100); the current local year if absent.",
+                            {"type": "string", "pattern": "^[0-9]{4}$"},
+                        ),
+                        _param("series", "One series slug."),
+                        _param("society", "One society slug (editors: only their own)."),
+                    ],
+                    "responses": {
+                        "200": _ok("Quotas", "The figures."),
+                        "400": _error("Invalid year."),
+                        "401": _error("Not signed in and no valid bearer token."),
+                        "403": _error("Another society's figures, asked by an editor."),
+                        "404": _error("Unknown series or society."),
+                    },
+                }
+            },
         },
     }
 

@@ -1,0 +1,172 @@
+"""Quota pages: the organizers' dashboard, exports and definitions under /admin/quotas, and
+a society's own record under /societies/<slug>/record (its editors and organizers)."""
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..campaigns.models import Campaign
+from ..errors import BadInput, fail
+from ..events.enums import EventKind
+from ..extensions import db
+from ..series.models import Series
+from . import definitions, figures, reports, service
+
+bp = Blueprint("quotas", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    pass
+
+
+def require_organizer() -> None:
+    if not current_user.is_organizer:
+        fail(403, _("Only organizers may open this page."))
+
+
+def pace_charts(dashboard: figures.Dashboard) -> dict:
+    """What quota-charts.js draws: per series, cumulative sessions against the even pace."""
+    return {
+        "labels": service.month_labels(),
+        "legend": {
+            "counted": _("Held and planned (cumulative)"),
+            "held": _("Held (cumulative)"),
+            "pace": _("Even pace"),
+        },
+        "series": {
+            p.series.slug: {
+                "color": p.series.color,
+                "counted": p.cumulative_counted,
+                "held": p.cumulative_held,
+                "pace": p.even_pace,
+            }
+            for p in dashboard.series
+        },
+    }
+
+
+@bp.get("/admin/quotas")
+def dashboard():
+    require_organizer()
+    year = service.parse_year(request.args.get("year"))
+    slug = request.args.get("series")
+    series = service.find_series(slug) if slug else None
+    data = service.build_dashboard(year, service.clock(), series.id if series else None)
+    return render_template(
+        "admin/quotas.html",
+        d=data,
+        only_series=series,
+        charts=pace_charts(data),
+        progress_labels=figures.PROGRESS_LABELS,
+        months=service.month_labels(),
+    )
+
+
+@bp.get("/admin/quotas/export.csv")
+def export_csv():
+    require_organizer()
+    year = service.parse_year(request.args.get("year"))
+    report = request.args.get("report", "societies")
+    if report not in reports.CSV_REPORTS:
+        raise BadInput(
+            _("report must be one of: %(allowed)s.", allowed=", ".join(reports.CSV_REPORTS)),
+            field="report",
+        )
+    body = reports.build_csv(year, service.clock(), report)
+    return _download(body, f"evaluation-{year}-{report}.csv", "text/csv; charset=utf-8")
+
+
+@bp.get("/admin/quotas/export.xlsx")
+def export_xlsx():
+    require_organizer()
+    year = service.parse_year(request.args.get("year"))
+    body = reports.build_xlsx(year, service.clock())
+    return _download(body, f"evaluation-{year}.xlsx", reports.XLSX_TYPE)
+
+
+def _download(body: bytes, filename: str, content_type: str) -> Response:
+    return Response(
+        body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- definitions ---------------------------------------------------------------------------
+
+
+@bp.get("/admin/quotas/settings")
+def settings():
+    require_organizer()
+    return _render_settings()
+
+
+def _render_settings(error: BadInput | None = None, status: int = 200):
+    series = db.session.scalars(db.select(Series).order_by(Series.active.desc(), Series.id))
+    campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.start_date.desc()))
+    page = render_template(
+        "admin/quotas_settings.html", series=list(series), campaigns=list(campaigns), error=error
+    )
+    return page, status
+
+
+@bp.post("/admin/quotas/series/<slug>")
+def update_series(slug: str):
+    require_organizer()
+    series = service.find_series(slug)
+    try:
+        definitions.update_series_targets(series, request.form, current_user)
+    except BadInput as exc:
+        db.session.rollback()
+        return _render_settings(exc, exc.status)
+    flash(_("Targets of %(name)s saved.", name=series.name))
+    return redirect(url_for(".settings"))
+
+
+@bp.post("/admin/quotas/campaigns/<slug>")
+def update_campaign(slug: str):
+    require_organizer()
+    campaign = service.find_campaign(slug)
+    try:
+        definitions.update_campaign_target(campaign, request.form, current_user)
+    except BadInput as exc:
+        db.session.rollback()
+        return _render_settings(exc, exc.status)
+    flash(_("Participation target of %(name)s saved.", name=campaign.name))
+    return redirect(url_for(".settings"))
+
+
+@bp.post("/admin/quotas/societies/<slug>")
+def update_society(slug: str):
+    require_organizer()
+    society = service.find_society(slug)
+    definitions.update_society_minimum(society, request.form, current_user)
+    flash(_("Yearly minimum of %(name)s saved.", name=society.name))
+    return redirect(url_for(".society_record", slug=society.slug))
+
+
+# --- a society's record --------------------------------------------------------------------
+
+
+@bp.get("/societies/<slug>/record")
+def society_record(slug: str):
+    society = service.find_society(slug)
+    if not current_user.is_organizer and current_user.society_id != society.id:
+        fail(403, _("Editors may only see their own society's record."))
+    year = service.parse_year(request.args.get("year"))
+    now = service.clock()
+    figures = service.society_years(year, now, society_ids=[society.id])[0]
+    hosted, cohosted = service.history(year, society.id)
+    return render_template(
+        "portal/record.html",
+        society=society,
+        year=year,
+        figures=figures,
+        allowances=service.allowances(year, society.id),
+        hosted=hosted,
+        cohosted=cohosted,
+        events=service.society_events(year, society.id),
+        kinds=list(EventKind),
+    )
