@@ -1,14 +1,15 @@
 """Organizer pages."""
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import BadInput, fail
-from ..events.enums import EventStatus
+from ..events import workflow
+from ..events.enums import EventKind, EventStatus
 from ..events.models import Event
-from ..events.queries import event_loader_options
+from ..events.queries import event_loader_options, parse_filters
 from ..extensions import db
 from ..feeds.importer import MAX_BYTES, import_ics
 from ..societies.models import Society
@@ -25,14 +26,47 @@ def require_organizer():
 
 @bp.get("/approvals")
 def approvals():
-    """Submitted events: major ones first, then by start."""
-    events = db.session.scalars(
+    """Submitted events, major ones first, then by start; filter by kind, society, text."""
+    filters = parse_filters(request.args)
+    stmt = (
         sa.select(Event)
-        .where(Event.status == EventStatus.SUBMITTED)
+        .where(Event.status == EventStatus.SUBMITTED, *filters.event_conditions())
         .order_by(Event.is_major.desc(), Event.start_at, Event.id)
         .options(*event_loader_options())
+    )
+    if request.args.get("major"):
+        stmt = stmt.where(Event.is_major.is_(True))
+    events = db.session.scalars(stmt.limit(500)).all()
+    choices = {
+        "kinds": list(EventKind),
+        "societies": db.session.scalars(
+            sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
+        ).all(),
+    }
+    return render_template(
+        "admin/approvals.html", events=events, choices=choices, args=request.args
+    )
+
+
+@bp.post("/approvals/bulk")
+def bulk_approve():
+    """Approve the ticked events; any with error findings stays in the queue, with why."""
+    ids = [int(v) for v in request.form.getlist("event") if v.isdigit()][:200]
+    events = db.session.scalars(
+        sa.select(Event).where(Event.id.in_(ids)).options(*event_loader_options())
     ).all()
-    return render_template("admin/approvals.html", events=events)
+    approved, refused = 0, []
+    for event in events:
+        try:
+            workflow.approve(event, current_user, request.form.get("reason", ""))
+            approved += 1
+        except BadInput as exc:
+            db.session.rollback()
+            refused.append(f"{event.title}: {exc.message}")
+    flash(_("%(n)s events approved.", n=approved), "ok")
+    for line in refused:
+        flash(_("Not approved: %(why)s", why=line), "error")
+    return redirect(url_for("admin.approvals"))
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -3,11 +3,12 @@
 import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
+from scheduler.events import workflow
 from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from tests.conftest import csrf_token, sign_in
-from tests.factories import local, make_event, make_society, make_user, make_venue
+from tests.factories import local, make_event, make_series, make_society, make_user, make_venue
 
 
 def form(**kw) -> dict:
@@ -162,3 +163,33 @@ def test_history_shows_on_the_public_page_to_host_and_organizers_only(client):
     assert "审核通过" not in client.get(f"/events/{event.id}").get_data(as_text=True)
     sign_in(client, editor.email)
     assert "审核通过" in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+def test_bulk_approval_approves_only_events_without_errors(client):
+    society, other, _venue, editor, organizer = setup_world()
+
+    clean = make_event(
+        start=local(2031, 7, 1, 9), host=society, status=EventStatus.DRAFT, title="无冲突"
+    )
+    workflow.submit(clean, editor)
+    series = make_series(slug="tiny", target_max=1)
+    make_event(start=local(2031, 7, 2, 9), host=other, series=series)
+    over = make_event(
+        start=local(2031, 7, 3, 9),
+        host=society,
+        series=series,
+        status=EventStatus.DRAFT,
+        title="超额",
+    )
+    workflow.submit(over, editor)  # quota errors do not block filing, only approval
+    db.session.commit()
+    csrf = sign_in(client, organizer.email)
+    queue = client.get("/admin/approvals?society=" + society.slug).get_data(as_text=True)
+    assert "无冲突" in queue and "超额" in queue
+    client.post(
+        "/admin/approvals/bulk",
+        data={"event": [str(clean.id), str(over.id)], "csrf_token": csrf},
+    )
+    db.session.expire_all()
+    assert db.session.get(Event, clean.id).status == EventStatus.APPROVED
+    assert db.session.get(Event, over.id).status == EventStatus.SUBMITTED
