@@ -112,6 +112,7 @@ def calendar():
         .limit(3)
     ).all()
     context["subscribe"] = subscribe_links(request.args, _("Science events"))
+    context["today"] = local_today()
     return render_template("public/calendar.html", **context)
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
-from tests.factories import fill_events, local, make_event, make_series, make_venue
+from tests.factories import fill_events, local, make_campaign, make_event, make_series, make_venue
 
 
 def test_list_view_shows_published_events_only(client):
@@ -125,3 +125,19 @@ def test_static_assets_are_fingerprinted_and_cached_long(client):
     assert response.status_code == 200
     assert "max-age=31536000" in response.headers["Cache-Control"]
     assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_home_page_leads_with_the_running_campaign(client):
+    from datetime import date, timedelta
+
+    today = date.today()
+    make_campaign(
+        slug="now-month",
+        name="学术活动月",
+        start_date=today - timedelta(days=3),
+        end_date=today + timedelta(days=20),
+    )
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "学术活动月" in html and "进行中" in html
+    assert "/feeds/campaigns/now-month.ics" in html
