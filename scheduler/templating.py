@@ -5,6 +5,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+from babel.dates import format_skeleton
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
 
@@ -39,6 +40,11 @@ def register_template_helpers(app: Flask) -> None:
         if isinstance(value, datetime):
             value = to_local(value).date()
         return format_date(value, fmt) if value else ""
+
+    @app.template_filter("month_title")
+    def month_title(value) -> str:
+        """"2031年6月" or "June 2031": the locale's own way to name a month."""
+        return format_skeleton("yMMMM", value, locale=get_locale() or "zh_CN")
 
     @app.template_filter("local_time")
     def local_time(value: datetime) -> str:
