@@ -73,7 +73,49 @@ class Config:
     FEED_VERSION_SOURCE = os.environ.get("FEED_VERSION_SOURCE", "stamp")
     FEED_VERSION_FILE = os.environ.get("FEED_VERSION_FILE", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+
+    # --- background jobs (scheduler/jobs, docs/jobs.md) -------------------------------------
+    # Host reminders before each occurrence: comma-separated offsets in days ("7d") or hours
+    # ("36h"); each must be positive and at most a year (the scheduler refuses to start).
+    REMINDER_OFFSETS = os.environ.get("REMINDER_OFFSETS", "7d,1d")
+    # Filing reminders go out this many days before a major event's filing deadline.
+    FILING_REMINDER_DAYS = _env_int("FILING_REMINDER_DAYS", 3)
+    # How often each job runs (seconds), and when the weekly and monthly ones run (crontab,
+    # local time). Runs missed while the scheduler was down are caught up once on start
+    # when they are no older than JOBS_MISFIRE_GRACE_SECONDS.
+    JOBS_REMINDER_SECONDS = _env_int("JOBS_REMINDER_SECONDS", 300)
+    JOBS_FILING_SECONDS = _env_int("JOBS_FILING_SECONDS", 3600)
+    JOBS_COMPLETION_SECONDS = _env_int("JOBS_COMPLETION_SECONDS", 900)
+    JOBS_DELIVERY_SECONDS = _env_int("JOBS_DELIVERY_SECONDS", 30)
+    JOBS_QUOTA_DIGEST_CRON = os.environ.get("JOBS_QUOTA_DIGEST_CRON", "0 8 * * mon")
+    JOBS_DORMANT_SCAN_CRON = os.environ.get("JOBS_DORMANT_SCAN_CRON", "0 9 1 * *")
+    JOBS_MISFIRE_GRACE_SECONDS = _env_int("JOBS_MISFIRE_GRACE_SECONDS", 31 * 86400)
+    # "Run now" requests from /admin/jobs are picked up this often.
+    JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS") or 5)
+    # The lease that keeps a second scheduler waiting: renewed every heartbeat, taken over
+    # by a waiting scheduler once it is older than JOBS_LEASE_SECONDS.
+    JOBS_LEASE_SECONDS = _env_int("JOBS_LEASE_SECONDS", 60)
+    JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS") or 10)
+    # Reminders handed to the outbox per transaction.
+    JOBS_BATCH_SIZE = _env_int("JOBS_BATCH_SIZE", 50)
+    # Shifts the jobs' clock (seconds; crash drills and tests only).
+    JOBS_CLOCK_OFFSET_SECONDS = float(os.environ.get("JOBS_CLOCK_OFFSET_SECONDS") or 0)
+    # Crash drills: "point[:n]" kills the scheduler with SIGKILL there (docs/jobs.md).
+    JOBS_FAILPOINT = os.environ.get("JOBS_FAILPOINT", "")
+
+    # --- mail: SMTP when MAIL_SERVER is set, else messages stay in the outbox (/admin/outbox)
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes")  # STARTTLS
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "") in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@scheduler.local")
+    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 20)
+    MAIL_BATCH_SIZE = _env_int("MAIL_BATCH_SIZE", 50)
+    # Failed deliveries are retried after 1, 2, 4, ... minutes, at most 6 hours apart.
+    MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
 
     API_PAGE_SIZE = _env_int("API_PAGE_SIZE", 50)
     API_MAX_PAGE_SIZE = 500

@@ -6,7 +6,7 @@ from flask_login import current_user
 from config import load_config, resolve_secrets
 
 from .database import configure_engine
-from .extensions import babel, csrf, db, limiter, login_manager
+from .extensions import babel, csrf, db, login_manager
 
 
 def select_locale() -> str:
@@ -43,7 +43,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
-    limiter.init_app(app)
 
     from . import models  # noqa: F401  (register every table)
     from .accounts import auth
@@ -53,6 +52,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .cli import register_cli
     from .errors import register_error_handlers
     from .feeds import version as feed_version
+    from .feeds.fastpath import FeedFastPath, FeedRateLimit
     from .feeds.views import bp as feeds_bp
     from .portal.views import bp as portal_bp
     from .public.views import bp as public_bp
@@ -62,6 +62,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     auth.init_login(app)
     feed_version.install(app)
+    app.extensions["feed_fastpath"] = FeedFastPath(
+        app.wsgi_app, feed_version.stamp_path(app), FeedRateLimit(app.config)
+    )
+    app.wsgi_app = app.extensions["feed_fastpath"]
     csrf.exempt(api_bp)  # the API authenticates writes with bearer tokens, not cookies
     app.register_blueprint(public_bp)
     app.register_blueprint(feeds_bp)

@@ -30,14 +30,18 @@ class Version:
 
 
 def _watched() -> tuple:
+    from ..accounts.models import User
     from ..campaigns.models import Campaign
     from ..events.models import Event, EventAudience, Occurrence
     from ..people.models import Person
     from ..series.models import Series
     from ..societies.models import Society
     from ..venues.models import Venue
+    from .models import FeedToken
 
-    return (Event, Occurrence, EventAudience, Society, Venue, Person, Series, Campaign)
+    # Users and feed tokens too: a revoked token or a disabled user must stop a private feed.
+    return (Event, Occurrence, EventAudience, Society, Venue, Person, Series, Campaign, User,
+            FeedToken)  # fmt: skip
 
 
 def stamp_path(app: Flask) -> Path:

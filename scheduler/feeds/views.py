@@ -14,10 +14,12 @@ from ..campaigns.models import Campaign
 from ..errors import BadInput
 from ..events.enums import EventKind
 from ..events.queries import EventFilters, get_event, parse_filters
-from ..extensions import db, limiter
+from ..extensions import db
 from ..series.models import Series
 from ..societies.models import Society
+from ..types import utcnow
 from ..venues.models import Venue
+from .fastpath import Entry
 from .service import FeedScope, build_feed, etag_for
 from .tokens import scope_for_token
 from .version import current_version
@@ -32,12 +34,15 @@ SCOPES = {
 }
 
 
-def _rate_limit() -> str:
-    return current_app.config["FEED_RATE_LIMIT"]
-
-
 def plain_error(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+@bp.before_request
+def rate_limit():
+    """The same per-address limit as the fast path (they share one counter)."""
+    if not current_app.extensions["feed_fastpath"].rate.allow(request.remote_addr or ""):
+        return plain_error(429, _("Too many requests; please slow down."))
 
 
 @bp.errorhandler(BadInput)
@@ -85,13 +90,33 @@ def serve(scope: FeedScope, filename: str) -> Response:
         response = Response(status=304, headers=headers)
     else:
         built = build_feed(scope, _locale(), version)
-        response = Response(built.gzipped if gz else built.body, headers=headers)
-        response.content_type = "text/calendar; charset=utf-8"
+        body = built.gzipped if gz else built.body
+        headers["Content-Type"] = "text/calendar; charset=utf-8"
         if gz:
-            response.headers["Content-Encoding"] = "gzip"
+            headers["Content-Encoding"] = "gzip"
+        response = Response(body, headers=headers)
+        _remember(body, headers, etag, last_modified, version)
     response.set_etag(etag)
     response.last_modified = last_modified
     return response
+
+
+def _remember(body: bytes, headers: dict, etag: str, last_modified, version) -> None:
+    """Let the fast path answer the next identical request without running Flask."""
+    if current_app.config["FEED_VERSION_SOURCE"] != "stamp":
+        return
+    fastpath = current_app.extensions["feed_fastpath"]
+    key = fastpath.key(request.environ)
+    if key is not None:
+        entry = Entry(
+            token=version.token,
+            day=utcnow().date().isoformat(),
+            etag=f'"{etag}"',
+            last_modified=last_modified,
+            headers=tuple(headers.items()),
+            body=body,
+        )
+        fastpath.remember(key, entry)
 
 
 def _public_scope(key: str, name: str, description: str, **changes) -> FeedScope:
@@ -104,7 +129,6 @@ def _public_scope(key: str, name: str, description: str, **changes) -> FeedScope
 
 
 @bp.get("/calendar.ics")
-@limiter.limit(_rate_limit)
 def calendar():
     scope = _public_scope(
         "all", _l("Science events"), _l("Published science events of the associations.")
@@ -113,7 +137,6 @@ def calendar():
 
 
 @bp.get("/feeds/<any(series, societies, venues, campaigns):kind>/<slug>.ics")
-@limiter.limit(_rate_limit)
 def scoped(kind: str, slug: str):
     model, attribute = SCOPES[kind]
     row = db.session.scalar(sa.select(model).where(model.slug == slug))
@@ -131,7 +154,6 @@ def scoped(kind: str, slug: str):
 
 
 @bp.get("/feeds/kinds/<kind>.ics")
-@limiter.limit(_rate_limit)
 def by_kind(kind: str):
     try:
         member = EventKind(kind)
@@ -147,7 +169,6 @@ def by_kind(kind: str):
 
 
 @bp.get("/events/<int:event_id>.ics")
-@limiter.limit(_rate_limit)
 def one_event(event_id: int):
     event = get_event(event_id)
     if event is None or event.status.value not in ("approved", "completed", "cancelled"):
@@ -158,7 +179,6 @@ def one_event(event_id: int):
 
 
 @bp.get("/feeds/private/<token>.ics")
-@limiter.limit(_rate_limit)
 def private(token: str):
     scope = scope_for_token(token)
     if scope is None:

@@ -348,3 +348,34 @@ def test_a_moved_occurrence_becomes_a_recurrence_id_override(client, app):
     assert cancelled.status_code == 200
     assert len(parse(client.get("/calendar.ics")).walk("VEVENT")) == 1
     assert len(db.session.get(type(event), event.id).occurrences) == 3
+
+
+def test_the_fast_path_answers_unchanged_feeds_and_steps_aside_after_a_change(client, app):
+    event = make_event(start=soon(8), title="快速路径")
+    db.session.commit()
+    first = client.get("/calendar.ics")
+    fastpath = app.extensions["feed_fastpath"]
+    flask_app, calls = fastpath.wsgi_app, []
+
+    def counting(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return flask_app(environ, start_response)
+
+    fastpath.wsgi_app = counting
+    try:
+        again = client.get("/calendar.ics")
+        assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+        assert (
+            client.get(
+                "/calendar.ics", headers={"If-None-Match": first.headers["ETag"]}
+            ).status_code
+            == 304
+        )
+        assert client.head("/calendar.ics").status_code == 200
+        assert calls == []  # all three answered before Flask
+        workflow.update_event(event, {"title": "已改名"}, make_user(Role.ORGANIZER))
+        changed = client.get("/calendar.ics")
+        assert "已改名" in changed.get_data(as_text=True)
+        assert calls == ["/calendar.ics"]  # the change sent it back to the view
+    finally:
+        fastpath.wsgi_app = flask_app
