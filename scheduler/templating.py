@@ -43,7 +43,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("month_title")
     def month_title(value) -> str:
-        """"2031年6月" or "June 2031": the locale's own way to name a month."""
+        """The locale's own way to name a month: 2031年6月, or June 2031."""
         return format_skeleton("yMMMM", value, locale=get_locale() or "zh_CN")
 
     @app.template_filter("local_time")
