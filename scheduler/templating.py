@@ -8,8 +8,22 @@ from urllib.parse import urlencode
 from babel.dates import format_skeleton
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import lazy_gettext as _l
 
 from .timeutil import to_local
+
+ACTION_LABELS = {
+    "create": _l("Created"),
+    "update": _l("Edited"),
+    "delete": _l("Deleted"),
+    "submit": _l("Submitted"),
+    "withdraw": _l("Withdrawn"),
+    "approve": _l("Approved"),
+    "reject": _l("Rejected"),
+    "request_changes": _l("Changes requested"),
+    "cancel": _l("Cancelled"),
+    "complete": _l("Completed"),
+}
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -40,6 +54,11 @@ def register_template_helpers(app: Flask) -> None:
         if isinstance(value, datetime):
             value = to_local(value).date()
         return format_date(value, fmt) if value else ""
+
+    @app.template_global()
+    def action_label(action: str) -> str:
+        """An audit entry's action in words ("create" -> "Created")."""
+        return str(ACTION_LABELS.get(action, action))
 
     @app.template_filter("month_title")
     def month_title(value) -> str:

@@ -111,8 +111,8 @@ def test_editor_registers_sees_conflict_and_submits_after_moving(client):
     assert approved.status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).status == EventStatus.APPROVED
-    history = client.get(f"/portal/events/{event.id}").get_data(as_text=True)
-    for action in ("create", "update", "submit", "approve"):
+    history = client.get(f"/portal/events/{event.id}?lang=en").get_data(as_text=True)
+    for action in ("Created", "Edited", "Submitted", "Approved"):
         assert f"<strong>{action}</strong>" in history
     assert "青少年机器人工作坊" in client.get("/?from=2031-06-01").get_data(as_text=True)
 
