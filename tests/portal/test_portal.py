@@ -8,7 +8,15 @@ from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from tests.conftest import csrf_token, sign_in
-from tests.factories import local, make_event, make_series, make_society, make_user, make_venue
+from tests.factories import (
+    fill_events,
+    local,
+    make_event,
+    make_series,
+    make_society,
+    make_user,
+    make_venue,
+)
 
 
 def form(**kw) -> dict:
@@ -193,3 +201,25 @@ def test_bulk_approval_approves_only_events_without_errors(client):
     db.session.expire_all()
     assert db.session.get(Event, clean.id).status == EventStatus.APPROVED
     assert db.session.get(Event, over.id).status == EventStatus.SUBMITTED
+
+
+def test_portal_and_queue_pages_use_a_constant_number_of_queries(client, count_queries):
+    society, _, _, editor, organizer = setup_world()
+    editor_email, organizer_email = editor.email, organizer.email
+
+    def count(email, path):
+        client.post("/logout", data={"csrf_token": csrf_token(client)})
+        sign_in(client, email)
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    def counts():
+        return [count(editor_email, "/portal/"), count(organizer_email, "/admin/approvals")]
+
+    fill_events(10, year=2031, host=society, status=EventStatus.SUBMITTED, audiences=["youth"])
+    db.session.commit()
+    small = counts()
+    fill_events(490, year=2031, host=society, status=EventStatus.SUBMITTED, audiences=["youth"])
+    db.session.commit()
+    assert counts() == small
