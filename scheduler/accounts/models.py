@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..enums import LabelledEnum, enum_column
@@ -59,28 +59,42 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
-    """A bearer token for the JSON API. Only its SHA-256 is stored; revocable."""
+class SecretToken:
+    """A secret handed to a user once: only its SHA-256 is stored, it can be revoked, and it
+    is compared in constant time. API tokens and private feed tokens are both kinds."""
 
-    __tablename__ = "api_tokens"
+    PLAIN_PREFIX = ""  # marks the kind of a token in logs and support requests
+    RANDOM_BYTES = 32
+    SHOWN_CHARACTERS = 10  # kept in `prefix` so people can tell their tokens apart
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # The first characters, shown in lists so a user can tell tokens apart.
     prefix: Mapped[str] = mapped_column(sa.String(12))
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
+    @declared_attr
+    def user(cls) -> Mapped[User]:
+        return relationship(User)
 
     @classmethod
-    def issue(cls, user: User, name: str = "") -> tuple["ApiToken", str]:
+    def issue(cls, user: User, name: str = ""):
         """A new token row and the plain token, which is shown once and never stored."""
-        plain = "sct_" + secrets.token_urlsafe(32)
-        return cls(user=user, token_hash=hash_token(plain), prefix=plain[:10], name=name), plain
+        plain = cls.PLAIN_PREFIX + secrets.token_urlsafe(cls.RANDOM_BYTES)
+        row = cls(user=user, token_hash=hash_token(plain), name=name)
+        row.prefix = plain[: cls.SHOWN_CHARACTERS]
+        return row, plain
 
     def matches(self, plain: str) -> bool:
         return hmac.compare_digest(self.token_hash, hash_token(plain))
+
+
+class ApiToken(SecretToken, db.Model):
+    """A bearer token for the JSON API (`Authorization: Bearer sct_...`)."""
+
+    __tablename__ = "api_tokens"
+    PLAIN_PREFIX = "sct_"
+
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

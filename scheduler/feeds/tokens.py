@@ -3,11 +3,11 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..accounts.models import User
+from ..accounts.models import User, hash_token
 from ..events.queries import EventFilters
 from ..extensions import db
 from ..types import utcnow
-from .models import FeedToken, hash_feed_token
+from .models import FeedToken
 from .service import PENDING, PUBLISHED, FeedScope
 
 
@@ -42,7 +42,7 @@ def scope_for_token(plain: str) -> FeedScope | None:
         return None
     token = db.session.scalar(
         sa.select(FeedToken).where(
-            FeedToken.token_hash == hash_feed_token(plain), FeedToken.revoked_at.is_(None)
+            FeedToken.token_hash == hash_token(plain), FeedToken.revoked_at.is_(None)
         )
     )
     if token is None or not token.matches(plain) or not token.user.active:
