@@ -127,3 +127,17 @@ def test_language_switch_turns_pages_into_english_and_back(page, live_app):
     assert page.locator("h1", has_text="Sign in").count() == 1
     page.click("text=中文")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+
+
+def test_the_calendar_reads_well_on_a_phone(browser, live_app):
+    app, base = live_app
+    seed(app)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    phone = context.new_page()
+    for path in ("/?from=2031-06-01", "/?view=month&month=2031-06", "/events/1"):
+        phone.goto(f"{base}{path}")
+        overflow = phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)  # nothing wider than the screen
+    assert phone.locator("text=化学之美科普展").is_visible()
+    shot(phone, "phone-month")
+    context.close()
