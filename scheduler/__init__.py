@@ -54,6 +54,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .feeds import version as feed_version
     from .feeds.fastpath import FeedFastPath, FeedRateLimit
     from .feeds.views import bp as feeds_bp
+    from .jobs.views import bp as jobs_bp
     from .portal.views import bp as portal_bp
     from .public.views import bp as public_bp
     from .quotas.cli import register_quota_cli
@@ -72,6 +73,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(quotas_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)

@@ -151,6 +151,12 @@ def register_cli(app: Flask) -> None:
     def jobs():
         """Run the background scheduler process (one per deployment)."""
         from .jobs.runner import run_scheduler
+        from .jobs.settings import JobsConfigError
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        run_scheduler(current_app._get_current_object())
+        # Every run is recorded at /admin/jobs; the executor's per-run lines are noise.
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+        try:
+            run_scheduler(current_app._get_current_object())
+        except JobsConfigError as exc:
+            raise click.ClickException(str(exc)) from None

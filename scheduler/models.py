@@ -6,6 +6,7 @@ from .campaigns.models import Campaign, CampaignKind
 from .events.models import Event, EventAudience, Occurrence
 from .feeds.models import FeedToken
 from .holidays.models import Holiday
+from .jobs.models import JobRun, Reminder, SchedulerLease, SentNotice
 from .notifications.models import OutboxMessage
 from .people.models import Person
 from .series.models import Series
@@ -21,10 +22,14 @@ __all__ = [
     "EventAudience",
     "FeedToken",
     "Holiday",
+    "JobRun",
     "Occurrence",
     "OutboxMessage",
     "Person",
+    "Reminder",
     "Role",
+    "SchedulerLease",
+    "SentNotice",
     "Series",
     "Society",
     "SocietyKind",

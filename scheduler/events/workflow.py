@@ -20,6 +20,7 @@ from ..audit.service import record
 from ..database import serialized_writes
 from ..errors import BadInput
 from ..extensions import db
+from ..jobs import reminders
 from ..notifications.service import queue_event_notice
 from ..rules import Finding, has_errors
 from ..types import utcnow
@@ -128,6 +129,7 @@ TRANSITIONS = {
         Transition("reject", frozenset({S.SUBMITTED}), S.REJECTED, True, True),
         Transition("request_changes", frozenset({S.SUBMITTED}), S.CHANGES_REQUESTED, True, True),
         Transition("cancel", frozenset({S.APPROVED}), S.CANCELLED, False, True),
+        Transition("complete", frozenset({S.APPROVED}), S.COMPLETED, True, False),
     )
 }  # fmt: skip
 
@@ -211,12 +213,14 @@ def update_event(event: Event, data: dict, by: User, now: datetime | None = None
     ):
         raise Forbidden(_("Editors register events for their own society only."))
     with _writes():
+        old_start = event.start_at
         changes = values.apply_to(event)
         findings = check_event(event, now)
         if event.status in (S.SUBMITTED, S.APPROVED) and has_errors(findings):
             _rollback()
             raise TransitionRefused(_("The change would create a conflict."), findings)
         _save_slots(event)
+        reminders.follow_event(event, old_start)  # re-anchor its unsent reminders
         if changes and event.status in PUBLIC_STATUSES:
             event.sequence += 1
         record("event", event.id, "update", by, changes)
@@ -286,6 +290,8 @@ def _transition(
         _save_slots(event)
         record("event", event.id, action, by, changes, reason)
         queue_event_notice(event, rule.target.value, reason)
+        if action == "cancel":
+            reminders.drop_for_cancelled(event, reason)
         _commit()
     return Outcome(event, findings)
 
@@ -297,6 +303,7 @@ ACTION_LABELS = {
     "reject": _l("rejected"),
     "request_changes": _l("sent back for changes"),
     "cancel": _l("cancelled"),
+    "complete": _l("completed"),
 }
 
 
@@ -328,6 +335,51 @@ def cancel(event: Event, by: User, reason: str) -> Outcome:
     return _transition(event, "cancel", by, reason)
 
 
+MAX_ATTENDANCE = 10_000_000
+
+
+def complete(
+    event: Event, by: User, actual_attendance=None, now: datetime | None = None
+) -> Outcome:
+    """Mark an approved event held once all its sessions have ended (the jobs do it); the
+    notice asks the host for the attendance, which may also be given here."""
+    now = now or utcnow()
+    given = actual_attendance not in (None, "")
+    count = _attendance(actual_attendance) if given else None
+    if any(o.end_at > now for o in event.occurrences):
+        raise TransitionRefused(_("The event has not ended yet."))
+    outcome = _transition(event, "complete", by, now=now)
+    if count is not None:
+        record_attendance(event, by, count)
+    return outcome
+
+
+def _attendance(value) -> int:
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        raise BadInput(_("The attendance must be a whole number."), "actual_attendance") from None
+    if not 0 <= count <= MAX_ATTENDANCE:
+        raise BadInput(
+            _("The attendance must be between 0 and %(n)s.", n=MAX_ATTENDANCE), "actual_attendance"
+        )
+    return count
+
+
+def record_attendance(event: Event, by: User, actual_attendance) -> Outcome:
+    """The host (or an organizer) records how many people came to a completed event."""
+    _require_manager(by, event)
+    count = _attendance(actual_attendance)
+    with _writes():
+        if event.status != S.COMPLETED:
+            raise TransitionRefused(_("Attendance is recorded once the event is completed."))
+        changes = {"actual_attendance": [event.actual_attendance, count]}
+        event.actual_attendance = count
+        record("event", event.id, "record_attendance", by, changes)
+        _commit()
+    return Outcome(event)
+
+
 ACTIONS = {
     "submit": lambda e, by, body: submit(e, by),
     "withdraw": lambda e, by, body: withdraw(e, by, body.get("reason", "")),
@@ -337,4 +389,5 @@ ACTIONS = {
     "reject": lambda e, by, body: reject(e, by, body.get("reason", "")),
     "request_changes": lambda e, by, body: request_changes(e, by, body.get("reason", "")),
     "cancel": lambda e, by, body: cancel(e, by, body.get("reason", "")),
+    "complete": lambda e, by, body: complete(e, by, body.get("actual_attendance")),
 }

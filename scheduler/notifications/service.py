@@ -1,14 +1,25 @@
-"""Queueing messages about events in the outbox, one per recipient, in their language."""
+"""Composing messages and queueing them in the outbox: one row per recipient, in the
+recipient's language (Chinese unless their account chose English), in the caller's
+transaction. Delivery is the mailer's business (``mailer.py``)."""
+
+from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from ..accounts.models import Role, User
+from ..events.models import Event
+from ..events.queries import EventFilters
 from ..extensions import db
+from ..feeds.service import FeedScope, build_feed
+from ..feeds.version import Version
 from ..i18n import N_
 from ..urls import absolute_url
+from .i18n import _, template_i18n
 from .models import OutboxMessage
+
+DEFAULT_LOCALE = "zh_CN"
 
 SUBJECTS = {
     "submitted": N_("New submission: %(title)s"),
@@ -17,46 +28,165 @@ SUBJECTS = {
     "changes_requested": N_("Changes requested: %(title)s"),
     "cancelled": N_("Cancelled: %(title)s"),
     "withdrawn": N_("Withdrawn: %(title)s"),
+    "completed": N_("Please record the attendance of %(title)s"),
 }
 
 
-def _recipients(event, kind: str) -> list[tuple[str, str]]:
-    """(email, locale) pairs: organizers for submissions, the host side for decisions."""
-    if kind in ("submitted", "withdrawn"):
-        users = db.session.scalars(
-            sa.select(User).where(User.role == Role.ORGANIZER, User.active.is_(True))
-        ).all()
-        return [(u.email, u.locale or "zh_CN") for u in users]
-    people = {}
-    if event.host.contact_email:
-        people[event.host.contact_email] = "zh_CN"
+# --- who gets it, in which language --------------------------------------------------------
+
+
+def unique_emails(emails: Iterable[str]) -> list[str]:
+    """Trimmed, lower-cased, without blanks and repeats, in their first order."""
+    seen: dict[str, None] = {}
+    for email in emails:
+        email = (email or "").strip().lower()
+        if email:
+            seen.setdefault(email, None)
+    return list(seen)
+
+
+def locales_for(emails: Iterable[str]) -> dict[str, str]:
+    """The language of the accounts behind these addresses (others get Chinese)."""
+    emails = list(emails)
+    if not emails:
+        return {}
+    rows = db.session.execute(
+        sa.select(sa.func.lower(User.email), User.locale).where(
+            sa.func.lower(User.email).in_(emails)
+        )
+    )
+    return {email: locale for email, locale in rows if locale in ("en", DEFAULT_LOCALE)}
+
+
+def with_locales(emails: Iterable[str]) -> list[tuple[str, str]]:
+    emails = unique_emails(emails)
+    locales = locales_for(emails)
+    return [(e, locales.get(e, DEFAULT_LOCALE)) for e in emails]
+
+
+def organizers() -> list[tuple[str, str]]:
+    users = db.session.scalars(
+        sa.select(User).where(User.role == Role.ORGANIZER, User.active.is_(True)).order_by(User.id)
+    )
+    return [(u.email.lower(), u.locale or DEFAULT_LOCALE) for u in users]
+
+
+def society_people(society) -> list[tuple[str, str]]:
+    """A society's contact address and its active editors."""
     editors = db.session.scalars(
-        sa.select(User).where(User.society_id == event.host_id, User.active.is_(True))
-    ).all()
-    for user in editors:
-        people[user.email] = user.locale or "zh_CN"
-    return sorted(people.items())
+        sa.select(User.email).where(User.society_id == society.id, User.active.is_(True))
+    )
+    return with_locales([society.contact_email, *editors])
 
 
-def queue_event_notice(event, kind: str, reason: str = "") -> int:
+# --- composing -----------------------------------------------------------------------------
+
+
+def render_body(template: str, locale: str, **context) -> str:
+    with force_locale(locale):
+        return render_template(f"emails/{template}.txt", **context, **template_i18n()).strip()
+
+
+def event_ics(event: Event, locale: str) -> str:
+    """The event's one-event calendar file, as /events/<id>.ics serves it."""
+    filters = EventFilters(event_ids=[event.id])
+    scope = FeedScope(f"event/{event.id}", event.title, event.title, filters)
+    version = Version(f"mail-{event.id}-{event.sequence}-{event.updated_at}", event.updated_at)
+    with force_locale(locale):
+        return build_feed(scope, "en" if locale == "en" else DEFAULT_LOCALE, version).body.decode()
+
+
+def queue_message(
+    kind: str,
+    recipient: str,
+    locale: str,
+    subject: str,
+    body: str,
+    event_id: int | None = None,
+    attachment: tuple[str, str] | None = None,
+) -> OutboxMessage:
+    """Add one message to the current transaction."""
+    name, content = attachment or ("", "")
+    message = OutboxMessage(
+        kind=kind,
+        event_id=event_id,
+        recipient=recipient,
+        locale=locale,
+        subject=subject[:300],
+        body=body,
+        attachment_name=name,
+        attachment=content,
+    )
+    db.session.add(message)
+    return message
+
+
+# --- event notices -------------------------------------------------------------------------
+
+
+def _notice_recipients(event: Event, kind: str) -> list[tuple[str, str]]:
+    """Organizers for submissions, the host side (contact and editors) for the rest."""
+    if kind in ("submitted", "withdrawn"):
+        return organizers()
+    return society_people(event.host)
+
+
+def queue_event_notice_to(
+    event: Event, kind: str, email: str, locale: str, reason: str = ""
+) -> OutboxMessage:
+    with force_locale(locale):
+        subject = _(SUBJECTS[kind], title=event.title)
+    template = "attendance_request" if kind == "completed" else "event_notice"
+    body = render_body(
+        template,
+        locale,
+        event=event,
+        subject=subject,
+        reason=reason,
+        event_url=absolute_url("public.event_page", event_id=event.id),
+        attendance_url=absolute_url("jobs.attendance", event_id=event.id),
+    )
+    return queue_message(f"event_{kind}", email, locale, subject, body, event_id=event.id)
+
+
+def queue_event_notice(event: Event, kind: str, reason: str = "") -> int:
     """Add one outbox row per recipient to the current transaction; returns how many."""
-    count = 0
-    for email, locale in _recipients(event, kind):
-        with force_locale(locale):
-            subject = _(SUBJECTS[kind], title=event.title)
-            lines = [subject]
-            if reason:
-                lines.append(_("Reason: %(reason)s", reason=reason))
-            lines.append(absolute_url("public.event_page", event_id=event.id))
-        db.session.add(
-            OutboxMessage(
-                kind=f"event_{kind}",
-                event_id=event.id,
-                recipient=email,
-                locale=locale,
-                subject=subject[:300],
-                body="\n\n".join(lines),
+    recipients = _notice_recipients(event, kind)
+    for email, locale in recipients:
+        queue_event_notice_to(event, kind, email, locale, reason)
+    return len(recipients)
+
+
+def recipients_already_told(event_id: int, kind: str) -> set[str]:
+    """Who already has an ``event_<kind>`` message about this event (flush first)."""
+    return set(
+        db.session.scalars(
+            sa.select(sa.func.lower(OutboxMessage.recipient)).where(
+                OutboxMessage.event_id == event_id, OutboxMessage.kind == f"event_{kind}"
             )
         )
-        count += 1
-    return count
+    )
+
+
+def queue_reminder(event: Event, reminder) -> OutboxMessage:
+    """A host reminder with the event's .ics attached."""
+    locale = reminder.locale
+    with force_locale(locale):
+        subject = _("Reminder: %(title)s", title=event.title)
+    body = render_body(
+        "reminder",
+        locale,
+        event=event,
+        starts_at=reminder.starts_at,
+        event_url=absolute_url("public.event_page", event_id=event.id),
+        manage_url=absolute_url("portal.event_page", event_id=event.id),
+    )
+    return queue_message(
+        "reminder",
+        reminder.recipient,
+        locale,
+        subject,
+        body,
+        event_id=event.id,
+        attachment=(f"event-{event.id}.ics", event_ics(event, locale)),
+    )
