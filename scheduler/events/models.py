@@ -189,10 +189,6 @@ class Occurrence(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="occurrences")
 
-    @hybrid_method
-    def overlaps(self, start: datetime, end: datetime):
-        return (self.start_at < end) & (self.end_at > start)
-
 
 # On PostgreSQL the database itself refuses two slot-holding occurrences in one venue whose
 # blocked ranges overlap, so racing submissions can never both hold a slot.

@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from ..events.enums import Audience, EventKind, EventStatus
+from ..events.enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
 from ..events.models import Event, Occurrence
 from ..events.queries import EventFilters
 from ..extensions import db
@@ -28,7 +28,7 @@ from ..urls import absolute_url
 from .build import FeedMeta, Labels, calendar_bytes, vevent_bytes
 from .version import Version
 
-PUBLISHED = (EventStatus.APPROVED, EventStatus.COMPLETED, EventStatus.CANCELLED)
+PUBLISHED = PUBLIC_STATUSES  # approved and completed; cancelled ones stay, marked
 PENDING = (EventStatus.SUBMITTED, EventStatus.CHANGES_REQUESTED)
 
 
