@@ -55,6 +55,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .feeds.fastpath import FeedFastPath, FeedRateLimit
     from .feeds.views import bp as feeds_bp
     from .jobs.views import bp as jobs_bp
+    from .planner.cli import register_planner_cli
+    from .planner.views import bp as planner_bp
     from .portal.views import bp as portal_bp
     from .public.views import bp as public_bp
     from .quotas.cli import register_quota_cli
@@ -75,9 +77,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(quotas_bp)
+    app.register_blueprint(planner_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
     register_quota_cli(app)
+    register_planner_cli(app)
     return app

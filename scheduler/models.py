@@ -9,6 +9,7 @@ from .holidays.models import Holiday
 from .jobs.models import JobRun, Reminder, SchedulerLease, SentNotice
 from .notifications.models import OutboxMessage
 from .people.models import Person
+from .planner.models import HostApplication, Plan, PlanSession, SeriesPlanning, VenueClosure
 from .series.models import Series
 from .societies.models import Society, SocietyKind
 from .venues.models import Venue
@@ -22,17 +23,22 @@ __all__ = [
     "EventAudience",
     "FeedToken",
     "Holiday",
+    "HostApplication",
     "JobRun",
     "Occurrence",
     "OutboxMessage",
     "Person",
+    "Plan",
+    "PlanSession",
     "Reminder",
     "Role",
     "SchedulerLease",
     "SentNotice",
     "Series",
+    "SeriesPlanning",
     "Society",
     "SocietyKind",
     "User",
     "Venue",
+    "VenueClosure",
 ]

@@ -467,6 +467,229 @@ EVENT_FILTERS = [
 ]
 
 
+# --- the year planner (scheduler/planner/api.py) ----------------------------------------------
+
+_PLAN_STATUS = {"enum": ["draft", "accepted", "undone"]}
+_SOLVER_STATUS = {"enum": ["optimal", "feasible", "infeasible", "unknown"]}
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_LOCAL_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+_NAMED = _obj({"slug": {"type": "string"}, "name": {"type": "string"}})
+_PLAN_SUMMARY = {
+    "id": {"type": "integer"},
+    "year": {"type": "integer"},
+    "series": {"type": "array", "items": {"type": "string"}},
+    "status": _PLAN_STATUS,
+    "solver_status": _SOLVER_STATUS,
+    "objective": {"type": ["integer", "null"]},
+    "best_bound": _NUMBER_OR_NULL,
+    "gap": _NUMBER_OR_NULL,
+    "created_at": LOCAL_DT,
+    "accepted_at": _LOCAL_OR_NULL,
+    "undone_at": _LOCAL_OR_NULL,
+}
+_PIN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["series"],
+    "properties": {
+        "series": {"type": "string"},
+        "start": {"type": "string", "description": "Local date-time (or date) in the year."},
+        "host": {"type": "string"},
+        "venue": {"type": "string"},
+    },
+}
+_DATES = {"type": "array", "items": {"type": "string", "format": "date"}}
+PLANNER_SCHEMAS = {
+    "PlanRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["year"],
+        "properties": {
+            "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+            "series": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Series slugs (default: every active series with a target).",
+            },
+            "time_limit": {"type": "number", "minimum": 1, "maximum": 600, "default": 30},
+            "seed": {"type": "integer", "minimum": 0, "default": 1},
+            "pins": {"type": "array", "items": _PIN},
+        },
+    },
+    "PlanSummary": _obj(_PLAN_SUMMARY),
+    "PlanSession": _obj(
+        {
+            "series": {"type": "string"},
+            "position": {"type": "integer", "minimum": 1},
+            "start": LOCAL_DT,
+            "end": LOCAL_DT,
+            "venue": _NAMED,
+            "host": _NAMED,
+            "change": {"enum": ["new", "kept", "moved"]},
+            "pinned": _obj(
+                {
+                    "date": {"type": "boolean"},
+                    "host": {"type": "boolean"},
+                    "venue": {"type": "boolean"},
+                }
+            ),
+            "explanation": {"type": "string"},
+            "event_id": {"type": ["integer", "null"]},
+        }
+    ),
+    "Plan": _obj(
+        {
+            **_PLAN_SUMMARY,
+            "time_limit": {"type": "number"},
+            "seed": {"type": "integer"},
+            "wall_seconds": {"type": "number"},
+            "stopped_by": {"type": ["string", "null"]},
+            "holidays_official": {"type": "boolean"},
+            "score": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "explanation": {"type": "array", "items": {"type": "string"}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+            "conflicts": {"type": "array", "items": {"type": "object"}},
+            "pins": {"type": "array", "items": _PIN},
+            "sessions": {"type": "array", "items": _ref("PlanSession")},
+        }
+    ),
+    "PlanList": _obj({"items": {"type": "array", "items": _ref("PlanSummary")}}),
+    "ApplicationInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["series", "year"],
+        "properties": {
+            "series": {"type": ["string", "integer"]},
+            "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+            "society": {
+                "type": ["string", "integer"],
+                "description": "Organizers only; editors apply for their own society.",
+            },
+            "preferred_months": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": 12},
+            },
+            "preferred_dates": _DATES,
+            "unavailable_dates": _DATES,
+            "speakers": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "note": {"type": "string", "maxLength": 2000},
+        },
+    },
+    "Application": _obj(
+        {
+            "id": {"type": "integer"},
+            "series": {"type": "string"},
+            "society": {"type": "string"},
+            "year": {"type": "integer"},
+            "preferred_months": {"type": "array", "items": {"type": "integer"}},
+            "preferred_dates": _DATES,
+            "unavailable_dates": _DATES,
+            "speakers": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "note": {"type": "string"},
+        }
+    ),
+    "ApplicationList": _obj({"items": {"type": "array", "items": _ref("Application")}}),
+}
+SCHEMAS.update(PLANNER_SCHEMAS)
+_PLAN_ERRORS = {
+    "400": _error("Invalid input (unknown series, bad year or time limit, bad pins, or a "
+                  "series that cannot be planned); nothing was written."),
+    "401": _error("No valid bearer token."),
+    "403": _error("Organizers only."),
+}  # fmt: skip
+PLANNER_PATHS = {
+    "/plans": {
+        "get": {
+            "summary": "The latest plans (organizers)",
+            "security": SECURED,
+            "parameters": [_param("year", "Only plans of this year.")],
+            "responses": {"200": _ok("PlanList", "Plans, newest first."), **_PLAN_ERRORS},
+        },
+        "post": {
+            "summary": "Run the year planner: a draft plan (nothing on the calendar changes). "
+            "When no plan exists the answer is still 201, with solver_status infeasible and "
+            "the reasons in explanation.",
+            "security": SECURED,
+            "requestBody": _json_body("PlanRequest"),
+            "responses": {"201": _ok("Plan", "The plan."), **_PLAN_ERRORS},
+        },
+    },
+    "/plans/{id}": {
+        "get": {
+            "summary": "One plan with its sessions and their explanations (organizers)",
+            "security": SECURED,
+            "parameters": [ID_PARAM],
+            "responses": {
+                "200": _ok("Plan", "The plan."),
+                **_PLAN_ERRORS,
+                "404": _error("No such plan."),
+            },
+        }
+    },
+    "/plans/{id}/accept": {
+        "post": {
+            "summary": "Accept a draft plan: its sessions become approved events, in one "
+            "transaction, with audit entries naming the plan",
+            "security": SECURED,
+            "parameters": [ID_PARAM],
+            "responses": {
+                "200": _ok("Plan", "The accepted plan (sessions carry event_id)."),
+                **_PLAN_ERRORS,
+                "404": _error("No such plan."),
+                "409": _error("Not a draft, no plan, or the calendar changed meanwhile."),
+            },
+        }
+    },
+    "/plans/{id}/undo": {
+        "post": {
+            "summary": "Undo an accepted plan in one step: the calendar is as before",
+            "security": SECURED,
+            "parameters": [ID_PARAM],
+            "responses": {
+                "200": _ok("Plan", "The undone plan."),
+                **_PLAN_ERRORS,
+                "404": _error("No such plan."),
+                "409": _error("Not accepted, taken over by a later plan, or already held."),
+            },
+        }
+    },
+    "/applications": {
+        "get": {
+            "summary": "Host applications of a year (organizers: all; editors: their own)",
+            "security": SECURED,
+            "parameters": [
+                _param("year", "The year (2000-2100)."),
+                _param("series", "One series slug."),
+            ],
+            "responses": {"200": _ok("ApplicationList", "Applications."), **_PLAN_ERRORS},
+        },
+        "post": {
+            "summary": "Apply to host a session of a series (201), or replace the wishes of "
+            "the society's application for that series and year (200)",
+            "security": SECURED,
+            "requestBody": _json_body("ApplicationInput"),
+            "responses": {
+                "200": _ok("Application", "The application, updated."),
+                "201": _ok("Application", "The new application."),
+                **_PLAN_ERRORS,
+            },
+        },
+    },
+    "/applications/{id}": {
+        "delete": {
+            "summary": "Withdraw an application",
+            "security": SECURED,
+            "parameters": [ID_PARAM],
+            "responses": {
+                "204": {"description": "Withdrawn."},
+                **_PLAN_ERRORS,
+                "404": _error("No such application."),
+            },
+        }
+    },
+}
+
+
 def build_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -603,6 +826,7 @@ def build_document() -> dict:
             "/venues": _list_op("Venues", "VenuePage", [_param("city", "City.")]),
             "/series": _list_op("Series", "SeriesPage", [_param("kind", "Event kinds.")]),
             "/campaigns": _list_op("Campaigns", "CampaignPage", []),
+            **PLANNER_PATHS,
             "/quotas": {
                 "get": {
                     "summary": "Annual quotas: series progress and pace, host rotation, "

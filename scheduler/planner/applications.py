@@ -1,0 +1,193 @@
+"""Host applications: a society asks to host (承办) a session of a series in a year.
+
+Editors apply for their own society; organizers may enter applications for any society.
+One application per society, series and year: applying again replaces the wishes.
+Every change is audited.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..audit.service import record
+from ..errors import BadInput, NotFound
+from ..events.workflow import Forbidden
+from ..extensions import db
+from ..people.models import Person
+from ..series.models import Series
+from ..societies.models import Society
+from .load import parse_year
+from .models import HostApplication
+
+MAX_DATES = 60
+MAX_NOTE = 2000
+FIELDS = {
+    "series",
+    "year",
+    "society",
+    "preferred_months",
+    "preferred_dates",
+    "unavailable_dates",
+    "speakers",
+    "note",
+}
+
+
+def _months(value) -> list[int]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in value
+    ):
+        raise BadInput(
+            _("preferred_months must be a list of months from 1 to 12."), field="preferred_months"
+        )
+    return sorted(set(value))
+
+
+def _dates(value, name: str, year: int) -> list[str]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or len(value) > MAX_DATES:
+        raise BadInput(
+            _("%(field)s must be a list of at most %(n)s dates.", field=name, n=MAX_DATES),
+            field=name,
+        )
+    out = set()
+    for item in value:
+        try:
+            day = date.fromisoformat(str(item))
+        except ValueError:
+            day = None
+        if day is None or day.year != year:
+            raise BadInput(
+                _("%(field)s: %(value)s is not a date in %(year)s (use YYYY-MM-DD).",
+                  field=name, value=str(item)[:20], year=year),
+                field=name,
+            )  # fmt: skip
+        out.add(day.isoformat())
+    return sorted(out)
+
+
+def _ref(model, value, name: str):
+    if isinstance(value, int) and not isinstance(value, bool):
+        row = db.session.get(model, value)
+    elif isinstance(value, str) and value:
+        row = db.session.scalar(sa.select(model).where(model.slug == value))
+    else:
+        raise BadInput(_("%(field)s is required.", field=name), field=name)
+    if row is None:
+        raise BadInput(_("Unknown %(field)s: %(value)s.", field=name, value=value), field=name)
+    return row
+
+
+def save_application(body: dict, by) -> tuple[HostApplication, bool]:
+    """Create or replace an application; returns (application, created)."""
+    if not isinstance(body, dict):
+        raise BadInput(_("The request body must be a JSON object."))
+    unknown = set(body) - FIELDS
+    if unknown:
+        raise BadInput(
+            _("Unknown field: %(field)s.", field=", ".join(sorted(unknown))),
+            field=sorted(unknown)[0],
+        )
+    year = parse_year(body.get("year"))
+    series = _ref(Series, body.get("series"), "series")
+    if not series.active:
+        raise BadInput(_("%(series)s is not active.", series=series.name), field="series")
+    if by.is_organizer:
+        society = _ref(Society, body.get("society"), "society")
+    else:
+        society = by.society
+        given = body.get("society")
+        if given not in (None, "", society.slug, society.id):
+            raise Forbidden(_("Editors apply for their own society only."))
+    if not society.active:
+        raise BadInput(_("%(society)s is not active.", society=society.name), field="society")
+    speakers = body.get("speakers") or []
+    if not isinstance(speakers, list) or len(speakers) > 10:
+        raise BadInput(_("speakers must be a list of at most 10 people."), field="speakers")
+    speaker_ids = sorted({_ref(Person, s, "speakers").id for s in speakers})
+    note = body.get("note") or ""
+    if not isinstance(note, str) or len(note) > MAX_NOTE:
+        raise BadInput(_("The note is longer than %(n)s characters.", n=MAX_NOTE), field="note")
+    values = {
+        "preferred_months": _months(body.get("preferred_months")),
+        "preferred_dates": _dates(body.get("preferred_dates"), "preferred_dates", year),
+        "unavailable_dates": _dates(body.get("unavailable_dates"), "unavailable_dates", year),
+        "speaker_ids": speaker_ids,
+        "note": note.strip(),
+    }
+    app = db.session.scalar(
+        sa.select(HostApplication).where(
+            HostApplication.society_id == society.id,
+            HostApplication.series_id == series.id,
+            HostApplication.year == year,
+        )
+    )
+    created = app is None
+    if created:
+        app = HostApplication(
+            society_id=society.id, series_id=series.id, year=year, created_by_id=by.id
+        )
+        db.session.add(app)
+    changes = {k: [getattr(app, k, None), v] for k, v in values.items() if getattr(app, k) != v}
+    for key, value in values.items():
+        setattr(app, key, value)
+    db.session.flush()
+    record("host_application", app.id, "apply" if created else "update", by, changes)
+    db.session.commit()
+    return app, created
+
+
+def get_application(app_id: int, by) -> HostApplication:
+    app = db.session.get(HostApplication, app_id)
+    if app is None or not (by.is_organizer or app.society_id == by.society_id):
+        raise NotFound(_("Application %(id)s does not exist.", id=app_id))
+    return app
+
+
+def withdraw_application(app: HostApplication, by) -> None:
+    record("host_application", app.id, "withdraw", by, {"series": app.series.slug})
+    db.session.delete(app)
+    db.session.commit()
+
+
+def list_applications(year: int, by, series_id: int | None = None) -> list[HostApplication]:
+    """Applications of the year (organizers: all; editors: their society's)."""
+    stmt = (
+        sa.select(HostApplication)
+        .join(Society, Society.id == HostApplication.society_id)
+        .where(HostApplication.year == year)
+        .order_by(HostApplication.series_id, HostApplication.created_at, HostApplication.id)
+    )
+    if series_id is not None:
+        stmt = stmt.where(HostApplication.series_id == series_id)
+    if not by.is_organizer:
+        stmt = stmt.where(HostApplication.society_id == by.society_id)
+    return list(db.session.scalars(stmt))
+
+
+def application_to_json(app: HostApplication, people: dict | None = None) -> dict:
+    people = people or {}
+    return {
+        "id": app.id,
+        "series": app.series.slug,
+        "society": app.society.slug,
+        "year": app.year,
+        "preferred_months": list(app.preferred_months or []),
+        "preferred_dates": list(app.preferred_dates or []),
+        "unavailable_dates": list(app.unavailable_dates or []),
+        "speakers": [people.get(p, p) for p in app.speaker_ids or []],
+        "note": app.note,
+    }
+
+
+def speaker_slugs(apps: list[HostApplication]) -> dict:
+    ids = {p for a in apps for p in a.speaker_ids or []}
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(sa.select(Person.id, Person.slug).where(Person.id.in_(ids))).all()
+    )

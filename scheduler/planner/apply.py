@@ -1,0 +1,396 @@
+"""The shell's second half: run a plan and store it, accept it, undo it.
+
+Running writes only the plan (a draft) — never the calendar. Accepting turns the plan's
+sessions into events through the workflow, in one transaction: new sessions are created,
+submitted and approved (the approval's audit entry names the plan, "plan #12"); accepted
+sessions that re-planning moved are updated; anything refused rolls everything back.
+Undo cancels the events the plan created through the workflow (hosts are told), then
+removes them, and puts moved sessions back, so the calendar is as it was before.
+"""
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..audit.service import record
+from ..errors import BadInput
+from ..events import workflow
+from ..events.conflicts import finding_to_json
+from ..events.enums import SLOT_HOLDING_STATUSES, EventStatus
+from ..events.models import Event, Occurrence
+from ..extensions import db
+from ..people.models import Person
+from ..series.models import Series
+from ..societies.models import Society
+from ..timeutil import local_day_range, local_zone
+from ..types import utcnow
+from ..venues.models import Venue
+from . import verify
+from .load import Request, campaign_in_year, load_instance
+from .models import HostApplication, Plan, PlanSession, PlanStatus, SeriesPlanning, SolverStatus
+from .phrases import phrase_all
+from .solve import PlanInputError, solve
+
+
+class PlanRefused(BadInput):
+    """The plan cannot be accepted or undone now (409)."""
+
+    status = 409
+    error = "conflict"
+
+
+def plan_reason(plan: Plan) -> str:
+    return f"plan #{plan.id}"
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def run_plan(request: Request, by, now: datetime | None = None) -> Plan:
+    """Solve and store a draft plan. Input that cannot be planned raises BadInput and
+    writes nothing."""
+    now = now or utcnow()
+    loaded = load_instance(request, now)
+    try:
+        result = solve(loaded.instance, request.time_limit, request.seed)
+    except PlanInputError as exc:
+        db.session.rollback()
+        raise BadInput(" ".join(phrase_all(r.to_json() for r in exc.reasons))) from None
+    inst = loaded.instance
+    found = list(verify.check_plan(inst, result.assignments, loaded.bookings, _))
+    conflicts = [
+        {"session": n, **finding_to_json(f)} for n, c in enumerate(found) for f in c.conflicts
+    ]
+    plan = Plan(
+        year=request.year,
+        series_slugs=[s.slug for s in request.series],
+        status=PlanStatus.DRAFT,
+        time_limit=request.time_limit,
+        seed=request.seed,
+        solver_status=SolverStatus(result.status if result.status != "invalid" else "unknown"),
+        objective=result.objective,
+        best_bound=result.best_bound,
+        gap=result.gap,
+        wall_seconds=round(result.wall_seconds, 2),
+        score=result.score,
+        stats=result.stats,
+        explanation=[r.to_json() for r in result.reasons],
+        notes=[r.to_json() for r in result.notes],
+        pins=request.pins,
+        holidays_official=inst.calendar.official,
+        conflicts=conflicts,
+        created_by_id=getattr(by, "id", None),
+        created_at=now,
+    )
+    for a in result.assignments:
+        plan.sessions.append(
+            PlanSession(
+                series_id=a.series_id,
+                position=a.position,
+                start_at=a.start,
+                end_at=a.end,
+                venue_id=a.venue_id,
+                host_id=a.host_id,
+                explanation=[r.to_json() for r in a.reasons],
+                pinned_date=a.pinned_date,
+                pinned_host=a.pinned_host,
+                pinned_venue=a.pinned_venue,
+                change=a.change,
+                replaces_event_id=a.incumbent.event_id if a.incumbent else None,
+            )
+        )
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+# --- accept ---------------------------------------------------------------------------------
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def _titles(plan: Plan, sessions: list[PlanSession]) -> dict[int, str]:
+    """ "岭南科学论坛 2027年第3期": numbered by date among the series' sessions of the year."""
+    first, last = local_day_range(date(plan.year, 1, 1), date(plan.year, 12, 31))
+    replaced = {s.replaces_event_id for s in sessions if s.replaces_event_id}
+    series_ids = {s.series_id for s in sessions}
+    starts: dict[int, list] = {sid: [] for sid in series_ids}
+    for sid, start, event_id in db.session.execute(
+        sa.select(Occurrence.series_id, Occurrence.start_at, Occurrence.event_id)
+        .join(Event, Event.id == Occurrence.event_id)
+        .where(
+            Occurrence.series_id.in_(series_ids),
+            Occurrence.start_at >= first,
+            Occurrence.start_at < last,
+            Occurrence.cancelled.is_(False),
+            Event.status.in_(SLOT_HOLDING_STATUSES),
+        )
+    ):
+        if event_id not in replaced:
+            starts[sid].append(start)
+    for s in sessions:
+        starts[s.series_id].append(s.start_at)
+    names = {s.series_id: s.series.name for s in sessions}
+    out = {}
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        for s in sessions:
+            n = sorted(starts[s.series_id]).index(s.start_at) + 1
+            out[s.id] = _(
+                "%(series)s %(year)s, session %(n)s", series=names[s.series_id], year=plan.year, n=n
+            )
+    return out
+
+
+def _speakers(plan: Plan) -> dict[tuple[int, int], list[str]]:
+    """(series id, host id) -> the slugs of the speakers the host proposed."""
+    out = {}
+    rows = db.session.scalars(
+        sa.select(HostApplication).where(
+            HostApplication.year == plan.year,
+            HostApplication.series_id.in_({s.series_id for s in plan.sessions}),
+        )
+    ).all()
+    ids = {p for a in rows for p in a.speaker_ids or [] if isinstance(p, int)}
+    slugs = (
+        dict(db.session.execute(sa.select(Person.id, Person.slug).where(Person.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    for a in rows:
+        out[(a.series_id, a.society_id)] = [slugs[p] for p in a.speaker_ids or [] if p in slugs]
+    return out
+
+
+def _campaign_slugs(plan: Plan) -> dict[int, str]:
+    """Series id -> slug of the campaign its sessions must fall inside (tag the events)."""
+    from ..campaigns.models import Campaign
+
+    plannings = db.session.scalars(
+        sa.select(SeriesPlanning).where(
+            SeriesPlanning.series_id.in_({s.series_id for s in plan.sessions}),
+            SeriesPlanning.inside_campaign_id.is_not(None),
+        )
+    ).all()
+    if not plannings:
+        return {}
+    campaigns = db.session.scalars(
+        sa.select(Campaign)
+        .where(
+            Campaign.start_date <= date(plan.year, 12, 31),
+            Campaign.end_date >= date(plan.year, 1, 1),
+        )
+        .order_by(Campaign.start_date, Campaign.id)
+    ).all()
+    out = {}
+    for p in plannings:
+        campaign = campaign_in_year(p.inside_campaign, plan.year, campaigns)
+        if campaign is not None:
+            out[p.series_id] = campaign.slug
+    return out
+
+
+def accept_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
+    """Create (or move) the plan's events, approved, in one transaction."""
+    now = now or utcnow()
+    if plan.status != PlanStatus.DRAFT:
+        raise PlanRefused(_("Plan #%(id)s is %(status)s; only draft plans can be accepted.",
+                            id=plan.id, status=plan.status.label))  # fmt: skip
+    if not plan.found:
+        raise PlanRefused(_("Plan #%(id)s has no sessions to accept.", id=plan.id))
+    if plan.conflicts:
+        raise PlanRefused(
+            _("Plan #%(id)s has conflicts with the calendar and cannot be accepted.", id=plan.id)
+        )
+    reason = plan_reason(plan)
+    sessions = list(plan.sessions)
+    titles = _titles(plan, sessions)
+    speakers = _speakers(plan)
+    campaigns = _campaign_slugs(plan)
+    try:
+        with workflow.batch():
+            moved = [s for s in sessions if s.change == "moved"]
+            _release([s.replaces_event_id for s in moved])
+            for s in sessions:
+                if s.change == "kept":
+                    s.event_id = s.replaces_event_id
+                elif s.change == "moved":
+                    _move(s, by, reason)
+                else:
+                    _create(s, by, reason, titles[s.id], speakers, campaigns, now)
+            plan.status = PlanStatus.ACCEPTED
+            plan.accepted_at = now
+            record("plan", plan.id, "accept", by, {"sessions": len(sessions)}, reason)
+    except workflow.TransitionRefused as exc:
+        raise PlanRefused(
+            _(
+                "The calendar changed since plan #%(id)s was made (%(why)s); run the planner "
+                "again.",
+                id=plan.id,
+                why=exc.message,
+            )
+        ) from None
+    return plan
+
+
+def _release(event_ids: list[int]) -> None:
+    """Let moved events stop holding their old slots while the plan moves them, so two
+    accepted sessions can swap dates; each takes its new slot when it is updated."""
+    if event_ids:
+        db.session.execute(
+            sa.update(Occurrence)
+            .where(Occurrence.event_id.in_(event_ids))
+            .values(holds_slot=False)
+            .execution_options(synchronize_session="fetch")
+        )
+        db.session.flush()
+
+
+def _create(s: PlanSession, by, reason, title, speakers, campaigns, now) -> None:
+    body = {
+        "title": title,
+        "kind": s.series.kind.value,
+        "series": s.series.slug,
+        "host": s.host.slug,
+        "venue": s.venue.slug,
+        "start": _local(s.start_at),
+        "end": _local(s.end_at),
+        "expected_attendance": s.series.expected_attendance,
+        "speakers": speakers.get((s.series_id, s.host_id), []),
+    }
+    if s.series_id in campaigns:
+        body["campaign"] = campaigns[s.series_id]
+    with db.session.begin_nested():
+        event = workflow.create_event(body, by, now).event
+        workflow.submit(event, by, now)
+        workflow.approve(event, by, reason, now=now)
+    s.event_id = event.id
+
+
+def _move(s: PlanSession, by, reason) -> None:
+    event = db.session.get(Event, s.replaces_event_id)
+    if event is None or event.status not in SLOT_HOLDING_STATUSES:
+        raise workflow.TransitionRefused(_("an accepted session was cancelled meanwhile"))
+    s.previous = {
+        "start": event.start_at.astimezone(UTC).isoformat(),
+        "end": event.end_at.astimezone(UTC).isoformat(),
+        "venue": event.venue.slug if event.venue else None,
+        "host": event.host.slug,
+    }
+    body = {
+        "start": _local(s.start_at),
+        "end": _local(s.end_at),
+        "venue": s.venue.slug,
+        "host": s.host.slug,
+    }
+    with db.session.begin_nested():
+        workflow.update_event(event, body, by)
+        record("event", event.id, "plan", by, {"plan": s.plan_id}, reason)
+    s.event_id = event.id
+
+
+# --- undo -----------------------------------------------------------------------------------
+
+
+def undo_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
+    """Take an accepted plan off the calendar in one step."""
+    now = now or utcnow()
+    if plan.status != PlanStatus.ACCEPTED:
+        raise PlanRefused(_("Only an accepted plan can be undone."))
+    event_ids = {s.event_id for s in plan.sessions if s.event_id}
+    later = db.session.scalar(
+        sa.select(Plan.id)
+        .join(PlanSession, PlanSession.plan_id == Plan.id)
+        .where(
+            Plan.id != plan.id,
+            Plan.status == PlanStatus.ACCEPTED,
+            PlanSession.replaces_event_id.in_(event_ids),
+        )
+        .limit(1)
+    )
+    if later is not None:
+        raise PlanRefused(
+            _("Plan #%(later)s re-planned these sessions; undo plan #%(later)s first.", later=later)
+        )
+    created = [s for s in plan.sessions if s.change == "new" and s.event_id]
+    events = {e.id: e for e in db.session.scalars(sa.select(Event).where(Event.id.in_(event_ids)))}
+    if any(
+        events[s.event_id].status == EventStatus.COMPLETED or events[s.event_id].end_at <= now
+        for s in plan.sessions
+        if s.event_id in events and s.change != "kept"
+    ):
+        raise PlanRefused(
+            _("Some sessions of this plan have already taken place; it cannot be undone.")
+        )
+    reason = _("undo plan #%(id)s", id=plan.id)
+    try:
+        with workflow.batch():
+            for s in created:
+                event = events.get(s.event_id)
+                if event is None:
+                    continue
+                if event.status == EventStatus.APPROVED:
+                    workflow.cancel(event, by, reason)
+                record("event", event.id, "delete", by, {"plan": plan.id}, reason)
+                db.session.delete(event)
+                s.event_id = None
+            db.session.flush()
+            moved = [s for s in plan.sessions if s.change == "moved" and s.previous]
+            _release([s.event_id for s in moved])
+            for s in moved:
+                event = events[s.event_id]
+                body = {
+                    "start": _local(datetime.fromisoformat(s.previous["start"])),
+                    "end": _local(datetime.fromisoformat(s.previous["end"])),
+                    "venue": s.previous["venue"],
+                    "host": s.previous["host"],
+                }
+                with db.session.begin_nested():
+                    workflow.update_event(event, body, by)
+                    record("event", event.id, "plan", by, {"undo": plan.id}, reason)
+            plan.status = PlanStatus.UNDONE
+            plan.undone_at = now
+            record("plan", plan.id, "undo", by, {"events": len(created)}, reason)
+    except workflow.TransitionRefused as exc:
+        raise PlanRefused(
+            _("Plan #%(id)s cannot be undone: %(why)s", id=plan.id, why=exc.message)
+        ) from None
+    return plan
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def get_plan(plan_id: int) -> Plan:
+    from ..errors import NotFound
+
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(_("Plan %(id)s does not exist.", id=plan_id))
+    return plan
+
+
+def names_for(plan: Plan) -> dict:
+    """Rows the plan's sessions refer to, loaded at once (series, venues, hosts)."""
+    ids = {"series": set(), "venue": set(), "host": set()}
+    for s in plan.sessions:
+        ids["series"].add(s.series_id)
+        ids["venue"].add(s.venue_id)
+        ids["host"].add(s.host_id)
+    return {
+        "series": {
+            r.id: r
+            for r in db.session.scalars(sa.select(Series).where(Series.id.in_(ids["series"])))
+        },
+        "venue": {
+            r.id: r for r in db.session.scalars(sa.select(Venue).where(Venue.id.in_(ids["venue"])))
+        },
+        "host": {
+            r.id: r
+            for r in db.session.scalars(sa.select(Society).where(Society.id.in_(ids["host"])))
+        },
+    }

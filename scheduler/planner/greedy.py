@@ -1,0 +1,123 @@
+"""Greedy plans: the baseline the benchmark compares with, and a first guess for the solver.
+
+``baseline`` is what one would do by hand: for each session the earliest free slot (a
+fitting venue free at that time), hosted by the first applicant with sessions left.
+``careful`` aims each session at its evenly spread date and also keeps hosts and speakers
+free; the solver starts from it (a hint), then improves on it.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from . import candidates as cd
+from .types import Assignment, Instance
+
+
+class _Taken:
+    """Spans already given to planned sessions, per venue / host / speaker."""
+
+    def __init__(self):
+        self.spans = defaultdict(list)
+
+    def free(self, key, start, end, pad=timedelta(0)) -> bool:
+        return all(not (s < end + pad and e + pad > start) for s, e in self.spans[key])
+
+    def take(self, key, start, end) -> None:
+        self.spans[key].append((start, end))
+
+
+def baseline(inst: Instance) -> list[Assignment]:
+    return _plan(inst, careful=False)
+
+
+def careful(inst: Instance) -> list[Assignment]:
+    return _plan(inst, careful=True)
+
+
+def _plan(inst: Instance, careful: bool) -> list[Assignment]:
+    taken = _Taken()
+    out: list[Assignment] = []
+    calendars = cd.host_calendars(inst)
+    # Series with the fewest choices go first when careful (lectures before forums).
+    order = list(inst.series)
+    if careful:
+        order.sort(key=lambda s: (len(cd.series_candidates(inst, s)) / max(1, s.sessions), s.id))
+    for s in order:
+        if s.sessions <= 0:
+            continue
+        cands = cd.series_candidates(inst, s)
+        venues, _ = cd.shortlist_venues(inst, s, None)
+        venue_cals = {v.id: cd.VenueCalendar(v) for v in venues}
+        apps = cd.applicants(inst, s)
+        used = defaultdict(int)
+        bounds = cd.session_bounds(cands, s, s.sessions) if careful else []
+        ideal = cd.ideal_days(inst, s, cands)
+        allowed = [i for i, c in enumerate(cands) if c.allowed]
+        last = None
+        for k in range(s.sessions):
+            order_i = allowed
+            if careful and bounds:
+                lo, hi = bounds[k]
+                target = ideal[k] if ideal else 0
+                order_i = sorted(
+                    (i for i in allowed if lo <= i <= hi),
+                    key=lambda i: (abs(cands[i].day_index - target), i),
+                )
+            placed = None
+            for i in order_i:
+                c = cands[i]
+                if last is not None and not (
+                    c.start >= last.end and c.day_index - last.day_index >= s.min_spacing_days
+                ):
+                    continue
+                if careful and last is not None and c.start < last.start:
+                    continue
+                venue = next(
+                    (
+                        v
+                        for v in venues
+                        if venue_cals[v.id].free(c)
+                        and taken.free(("v", v.id), c.start, c.end, venue_cals[v.id].pad)
+                    ),
+                    None,
+                )
+                if venue is None:
+                    continue
+                host = None
+                ranked = apps
+                if careful:  # everyone once before anyone twice; wishes first
+                    ranked = sorted(
+                        apps,
+                        key=lambda a: (
+                            used[a.host_id] + s.host_counts.get(a.host_id, 0) > 0,
+                            bool(a.preferred_months) and c.day.month not in a.preferred_months,
+                            a.host_id in s.hosted_last_year,
+                            a.order,
+                        ),
+                    )
+                for a in ranked:
+                    if used[a.host_id] >= cd.remaining(s, a.host_id):
+                        continue
+                    if careful and not (
+                        calendars[(s.id, a.host_id)].free(c)
+                        and taken.free(("h", a.host_id), c.start, c.end)
+                        and all(taken.free(("p", p), c.start, c.end) for p in a.speaker_ids)
+                    ):
+                        continue
+                    host = a
+                    break
+                if host is None:
+                    continue
+                placed = (c, venue, host)
+                break
+            if placed is None:
+                continue
+            c, venue, app = placed
+            last = c
+            used[app.host_id] += 1
+            taken.take(("v", venue.id), c.start, c.end)
+            taken.take(("h", app.host_id), c.start, c.end)
+            for p in app.speaker_ids:
+                taken.take(("p", p), c.start, c.end)
+            out.append(Assignment(s.id, k + 1, c.start, c.end, venue.id, app.host_id))
+    return sorted(out, key=lambda a: (a.series_id, a.start))

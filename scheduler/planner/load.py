@@ -1,0 +1,543 @@
+"""The shell's first half: read the planner's input from the database into plain values.
+
+``load_request`` validates what a page, the API or the CLI asked for (clear BadInput
+messages: unknown slugs, a bad year or time limit, bad pins); ``load_instance`` reads the
+year's calendar (a fixed number of queries whatever the number of events): every approved
+or submitted occurrence busies its venue (with the buffer), host and speakers; accepted
+sessions of earlier plans become incumbents that re-planning moves as little as possible.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from .. import rules
+from ..campaigns.models import Campaign
+from ..errors import BadInput
+from ..events.enums import SLOT_HOLDING_STATUSES
+from ..events.models import Event, Occurrence, event_speakers
+from ..extensions import db
+from ..holidays.service import year_holidays
+from ..people.models import Person
+from ..quotas import service as quotas
+from ..series.models import Series
+from ..societies.models import Society
+from ..timeutil import local_day_range, local_zone
+from ..types import utcnow
+from ..venues.models import Venue
+from .models import HostApplication, Plan, PlanSession, PlanStatus, SeriesPlanning, VenueClosure
+from .solve import DEFAULT_SEED, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
+from .types import (
+    ApplicationInput,
+    Calendar,
+    CampaignInput,
+    HostInput,
+    Incumbent,
+    Instance,
+    Pin,
+    SeriesInput,
+    SpeakerInput,
+    VenueInput,
+)
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_PINS = 500
+_BYDAY = re.compile(r"BYDAY=([A-Z,0-9+-]+)")
+_WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+_YEAR_SUFFIX = re.compile(r"-?\d{4}$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass
+class Request:
+    """A validated request to plan."""
+
+    year: int
+    series: list[Series]
+    time_limit: float = DEFAULT_TIME_LIMIT
+    seed: int = DEFAULT_SEED
+    pins: list[dict] = field(default_factory=list)  # as given, validated (slugs, local ISO)
+
+
+@dataclass
+class Loaded:
+    instance: Instance
+    bookings: list[rules.Booking]  # the calendar, for the conflict engine's re-check
+    names: dict  # ("series"|"venue"|"host", id) -> name
+
+
+# --- the request ----------------------------------------------------------------------------
+
+
+def parse_year(raw) -> int:
+    if isinstance(raw, bool):
+        raw = None
+    try:
+        year = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise BadInput(_("year must be a four-digit year such as 2027."), field="year") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise BadInput(
+            _("year must be between %(low)s and %(high)s.", low=MIN_YEAR, high=MAX_YEAR),
+            field="year",
+        )
+    return year
+
+
+def parse_time_limit(raw) -> float:
+    if raw in (None, ""):
+        return DEFAULT_TIME_LIMIT
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if isinstance(raw, bool) or not MIN_TIME_LIMIT <= value <= MAX_TIME_LIMIT:
+        raise BadInput(
+            _(
+                "time_limit must be between %(low)s and %(high)s seconds.",
+                low=int(MIN_TIME_LIMIT),
+                high=int(MAX_TIME_LIMIT),
+            ),
+            field="time_limit",
+        )
+    return value
+
+
+def parse_seed(raw) -> int:
+    if raw in (None, ""):
+        return DEFAULT_SEED
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = -1
+    if isinstance(raw, bool) or not 0 <= value <= 2**31 - 1:
+        raise BadInput(_("seed must be a whole number from 0."), field="seed")
+    return value
+
+
+def find_series(slugs) -> list[Series]:
+    """The series asked for by slug (all active series with a target when none is given)."""
+    if slugs in (None, "", []):
+        found = db.session.scalars(
+            sa.select(Series)
+            .where(Series.active.is_(True), Series.target_max > 0)
+            .order_by(Series.id)
+        ).all()
+        if not found:
+            raise BadInput(_("There is no active series to plan."), field="series")
+        return list(found)
+    if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
+        raise BadInput(_("series must be a list of series slugs."), field="series")
+    slugs = list(dict.fromkeys(s.strip() for s in slugs if s.strip()))
+    rows = {s.slug: s for s in db.session.scalars(sa.select(Series).where(Series.slug.in_(slugs)))}
+    unknown = [s for s in slugs if s not in rows]
+    if unknown:
+        raise BadInput(_("Unknown series: %(slugs)s.", slugs=", ".join(unknown)), field="series")
+    return [rows[s] for s in slugs]
+
+
+def parse_request(body: dict) -> Request:
+    """Validate a run request: {year, series: [slugs], time_limit, seed, pins: [...]}."""
+    if not isinstance(body, dict):
+        raise BadInput(_("The request body must be a JSON object."))
+    unknown = set(body) - {"year", "series", "time_limit", "seed", "pins"}
+    if unknown:
+        raise BadInput(
+            _("Unknown field: %(field)s.", field=", ".join(sorted(unknown))),
+            field=sorted(unknown)[0],
+        )
+    year = parse_year(body.get("year"))
+    series = find_series(body.get("series"))
+    pins = body.get("pins") or []
+    if not isinstance(pins, list) or len(pins) > MAX_PINS:
+        raise BadInput(_("pins must be a list of pinned sessions."), field="pins")
+    request = Request(
+        year=year,
+        series=series,
+        time_limit=parse_time_limit(body.get("time_limit")),
+        seed=parse_seed(body.get("seed")),
+    )
+    slugs = {s.slug for s in series}
+    for pin in pins:
+        request.pins.append(_check_pin(pin, slugs, year))
+    return request
+
+
+def _check_pin(pin, slugs: set, year: int) -> dict:
+    if not isinstance(pin, dict) or set(pin) - {"series", "start", "host", "venue"}:
+        raise BadInput(
+            _("A pin has series and any of start, host and venue (slugs)."), field="pins"
+        )
+    if pin.get("series") not in slugs:
+        raise BadInput(
+            _("A pin names a series that is not planned: %(slug)s.", slug=pin.get("series")),
+            field="pins",
+        )
+    if not any(pin.get(k) for k in ("start", "host", "venue")):
+        raise BadInput(_("A pin must fix a start, a host or a venue."), field="pins")
+    out = {"series": pin["series"]}
+    start = pin.get("start")
+    if start:
+        try:
+            moment = datetime.fromisoformat(str(start))
+        except ValueError:
+            moment = None
+        if moment is None or moment.year != year:
+            raise BadInput(
+                _("A pinned start must be a local date-time in %(year)s.", year=year),
+                field="pins",
+            )
+        out["start"] = str(start)[:16]
+    for name, model in (("host", Society), ("venue", Venue)):
+        value = pin.get(name)
+        if value:
+            if db.session.scalar(sa.select(model.id).where(model.slug == value)) is None:
+                raise BadInput(
+                    _("Unknown %(field)s: %(value)s.", field=name, value=value), field="pins"
+                )
+            out[name] = value
+    return out
+
+
+# --- the instance ---------------------------------------------------------------------------
+
+
+def _weekdays(series: Series) -> frozenset:
+    """0=Monday..6=Sunday: the series' preferred weekdays, else its cadence's BYDAY."""
+    days = [d for d in (series.preferred_weekdays or []) if isinstance(d, int) and 0 <= d <= 6]
+    if days:
+        return frozenset(days)
+    match = _BYDAY.search((series.cadence_rrule or "").upper())
+    if match:
+        found = {_WEEKDAYS[p[-2:]] for p in match.group(1).split(",") if p[-2:] in _WEEKDAYS}
+        return frozenset(found)
+    return frozenset()
+
+
+def _slots(series: Series, planning: SeriesPlanning | None) -> tuple[time, ...]:
+    raw = (planning.time_slots if planning else None) or [series.default_start_time or "14:30"]
+    out = sorted({time.fromisoformat(t) for t in raw if isinstance(t, str) and _TIME.match(t)})
+    return tuple(out) or (time(14, 30),)
+
+
+def _dates(values) -> frozenset:
+    out = set()
+    for value in values or []:
+        try:
+            out.add(date.fromisoformat(str(value)[:10]))
+        except ValueError:
+            continue
+    return frozenset(out)
+
+
+def campaign_in_year(configured: Campaign, year: int, campaigns: list[Campaign]):
+    """The configured campaign if it touches the year, else the year's campaign of the same
+    kind and slug stem (academic-month-2027 -> academic-month-2028)."""
+    if configured in campaigns:
+        return configured
+    stem = _YEAR_SUFFIX.sub("", configured.slug)
+    return next(
+        (
+            c
+            for c in campaigns
+            if c.kind == configured.kind and _YEAR_SUFFIX.sub("", c.slug) == stem
+        ),
+        None,
+    )
+
+
+def _campaign(c: Campaign) -> CampaignInput:
+    return CampaignInput(c.id, c.name, c.start_date, c.end_date, c.launch_at)
+
+
+def _holding(first: datetime, last: datetime):
+    """Slot-holding, live occurrences overlapping [first, last) joined with their event."""
+    return (
+        sa.select()
+        .select_from(Occurrence)
+        .join(Event, Event.id == Occurrence.event_id)
+        .where(
+            Occurrence.start_at < last,
+            Occurrence.blocked_until > first,
+            Occurrence.holds_slot.is_(True),
+            Occurrence.cancelled.is_(False),
+            Event.status.in_(SLOT_HOLDING_STATUSES),
+        )
+    )
+
+
+def incumbents_of(year: int, series_ids: list[int]) -> list[tuple[PlanSession, Event]]:
+    """Sessions of accepted plans still on the calendar in the year: (session, event)."""
+    first, last = local_day_range(date(year, 1, 1), date(year, 12, 31))
+    rows = db.session.execute(
+        sa.select(PlanSession, Event)
+        .join(Plan, Plan.id == PlanSession.plan_id)
+        .join(Event, Event.id == PlanSession.event_id)
+        .where(
+            Plan.status == PlanStatus.ACCEPTED,
+            Plan.year == year,
+            PlanSession.series_id.in_(series_ids),
+            Event.status.in_(SLOT_HOLDING_STATUSES),
+            Event.start_at >= first,
+            Event.start_at < last,
+        )
+        .order_by(Event.start_at, Event.id)
+    ).all()
+    seen, out = set(), []
+    for session, event in rows:  # a later plan may have taken over an event
+        if event.id not in seen:
+            seen.add(event.id)
+            out.append((session, event))
+    return out
+
+
+def load_instance(request: Request, now: datetime | None = None) -> Loaded:
+    now = now or utcnow()
+    tz = local_zone()
+    year = request.year
+    series_rows = request.series
+    ids = [s.id for s in series_rows]
+    year_first, year_last = local_day_range(date(year, 1, 1), date(year, 12, 31))
+    # Busy spans just outside the year can still collide with a session on 1 January.
+    first, last = year_first - timedelta(days=1), year_last + timedelta(days=1)
+
+    plannings = {
+        p.series_id: p
+        for p in db.session.scalars(
+            sa.select(SeriesPlanning).where(SeriesPlanning.series_id.in_(ids))
+        )
+    }
+    campaigns = db.session.scalars(
+        sa.select(Campaign)
+        .where(Campaign.start_date <= date(year, 12, 31), Campaign.end_date >= date(year, 1, 1))
+        .order_by(Campaign.start_date, Campaign.id)
+    ).all()
+
+    incumbent_rows = incumbents_of(year, ids)
+    replanned = {e.id for _, e in incumbent_rows}
+    incumbents = tuple(
+        Incumbent(e.id, s.series_id, e.start_at, e.end_at, e.venue_id, e.host_id)
+        for s, e in incumbent_rows
+    )
+
+    # One pass over the year's calendar: venues, hosts, series and speakers it busies.
+    rows = db.session.execute(
+        _holding(first, last).add_columns(
+            Occurrence.event_id,
+            Occurrence.start_at,
+            Occurrence.end_at,
+            Occurrence.venue_id,
+            Occurrence.host_id,
+            Occurrence.series_id,
+            Occurrence.city,
+            Event.title,
+        )
+    ).all()
+    speakers_of: dict[int, set] = defaultdict(set)
+    event_ids = {r.event_id for r in rows}
+    if event_ids:
+        for event_id, person_id in db.session.execute(
+            sa.select(event_speakers.c.event_id, event_speakers.c.person_id)
+            .join(Occurrence, Occurrence.event_id == event_speakers.c.event_id)
+            .join(Event, Event.id == Occurrence.event_id)
+            .where(
+                Occurrence.start_at < last,
+                Occurrence.blocked_until > first,
+                Occurrence.holds_slot.is_(True),
+                Event.status.in_(SLOT_HOLDING_STATUSES),
+            )
+        ):
+            speakers_of[event_id].add(person_id)
+    bookings = [
+        rules.Booking(
+            event_id=r.event_id,
+            title=r.title,
+            start=r.start_at,
+            end=r.end_at,
+            host_id=r.host_id,
+            venue_id=r.venue_id,
+            series_id=r.series_id,
+            city=r.city,
+            speaker_ids=frozenset(speakers_of.get(r.event_id, ())),
+        )
+        for r in rows
+    ]
+    calendar = [b for b in bookings if b.event_id not in replanned]
+    venue_busy, host_busy, speaker_busy = defaultdict(list), defaultdict(list), defaultdict(list)
+    series_busy, host_counts = defaultdict(list), defaultdict(lambda: defaultdict(int))
+    for b in calendar:
+        span = (b.start, b.end)
+        if b.venue_id is not None:
+            venue_busy[b.venue_id].append(span)
+        host_busy[b.host_id].append(span)
+        for person in b.speaker_ids:
+            speaker_busy[person].append(span)
+        if b.series_id in ids and year_first <= b.start < year_last:
+            series_busy[b.series_id].append(span)
+            host_counts[b.series_id][b.host_id] += 1
+
+    applications = db.session.execute(
+        sa.select(HostApplication, Society)
+        .join(Society, Society.id == HostApplication.society_id)
+        .where(
+            HostApplication.year == year,
+            HostApplication.series_id.in_(ids),
+            Society.active.is_(True),
+        )
+        .order_by(HostApplication.created_at, HostApplication.id)
+    ).all()
+    apps, hosts = [], {}
+    for order, (app, society) in enumerate(applications):
+        apps.append(
+            ApplicationInput(
+                host_id=society.id,
+                series_id=app.series_id,
+                preferred_months=frozenset(
+                    m for m in app.preferred_months or [] if isinstance(m, int) and 1 <= m <= 12
+                ),
+                preferred_dates=_dates(app.preferred_dates),
+                unavailable_dates=_dates(app.unavailable_dates),
+                speaker_ids=frozenset(p for p in app.speaker_ids or [] if isinstance(p, int)),
+                order=order,
+            )
+        )
+        hosts[society.id] = HostInput(
+            society.id, society.name, society.city, tuple(sorted(host_busy.get(society.id, ())))
+        )
+    wanted_people = sorted({p for a in apps for p in a.speaker_ids})
+    people = (
+        db.session.scalars(sa.select(Person).where(Person.id.in_(wanted_people))).all()
+        if wanted_people
+        else []
+    )
+
+    closures = defaultdict(list)
+    for c in db.session.scalars(
+        sa.select(VenueClosure).where(
+            VenueClosure.first_day <= date(year, 12, 31),
+            VenueClosure.last_day >= date(year, 1, 1),
+        )
+    ):
+        closures[c.venue_id].append((c.first_day, c.last_day))
+    venue_rows = db.session.scalars(
+        sa.select(Venue)
+        .where(Venue.active.is_(True), Venue.is_online.is_(False))
+        .order_by(Venue.id)
+    ).all()
+    venues = tuple(
+        VenueInput(
+            id=v.id,
+            name=v.name,
+            city=v.city,
+            capacity=v.capacity,
+            buffer_minutes=v.buffer_minutes,
+            busy=tuple(sorted(venue_busy.get(v.id, ()))),
+            closures=tuple(sorted(closures.get(v.id, ()))),
+        )
+        for v in venue_rows
+    )
+
+    last_year = {
+        p.series.id: frozenset(h.society.id for h in p.hosts_last_year)
+        for p in quotas.series_progress(year, now, series_rows, quotas.all_societies())
+    }
+    series = []
+    for s in series_rows:
+        planning = plannings.get(s.id)
+        inside = None
+        if planning and planning.inside_campaign is not None:
+            inside = campaign_in_year(planning.inside_campaign, year, campaigns)
+            if inside is None:
+                raise BadInput(
+                    _(
+                        "%(series)s must fall inside %(campaign)s, but there is no such "
+                        "campaign in %(year)s.",
+                        series=s.name,
+                        campaign=planning.inside_campaign.name,
+                        year=year,
+                    ),
+                    field="series",
+                )
+        avoided = set(planning.avoid_campaigns or []) if planning else set()
+        existing = tuple(sorted(series_busy.get(s.id, ())))
+        mine = sum(1 for i in incumbents if i.series_id == s.id)
+        series.append(
+            SeriesInput(
+                id=s.id,
+                slug=s.slug,
+                name=s.name,
+                kind=s.kind.value,
+                sessions=max(s.target_max - len(existing), mine, 0),
+                duration_minutes=s.duration_minutes,
+                slots=_slots(s, planning),
+                weekdays=_weekdays(s),
+                preferred_months=frozenset(
+                    m for m in s.preferred_months or [] if isinstance(m, int) and 1 <= m <= 12
+                ),
+                min_spacing_days=s.min_spacing_days,
+                expected_attendance=s.expected_attendance,
+                avoid_holidays=s.avoid_holidays,
+                avoid_weekends=s.avoid_weekends,
+                max_per_host=s.max_per_host,
+                target_min=s.target_min,
+                target_max=s.target_max,
+                default_venue_id=s.default_venue_id,
+                city=planning.city if planning else "",
+                campaign=_campaign(inside) if inside else None,
+                at_launch=bool(planning and planning.at_launch and inside and inside.launch_at),
+                avoid_campaigns=tuple(
+                    _campaign(c) for c in campaigns if c.kind.value in avoided and c != inside
+                ),
+                existing=existing,
+                host_counts=dict(host_counts.get(s.id, {})),
+                hosted_last_year=last_year.get(s.id, frozenset()),
+            )
+        )
+
+    holidays = year_holidays(year)
+    instance = Instance(
+        year=year,
+        tz=tz,
+        now=now,
+        series=tuple(series),
+        venues=venues,
+        hosts=tuple(hosts.values()),
+        applications=tuple(apps),
+        speakers=tuple(
+            SpeakerInput(p.id, p.name, tuple(sorted(speaker_busy.get(p.id, ())))) for p in people
+        ),
+        calendar=Calendar(
+            days_off={d: n for d, n in holidays.days_off.items() if holidays.is_holiday(d)},
+            workdays=dict(holidays.workdays),
+            official=holidays.official,
+        ),
+        pins=tuple(_pins(request, tz, {s.slug: s for s in series_rows}, plannings)),
+        incumbents=incumbents,
+    )
+    names = {("series", s.id): s.name for s in series_rows}
+    names.update({("venue", v.id): v.name for v in venue_rows})
+    names.update({("host", h.id): h.name for h in hosts.values()})
+    return Loaded(instance, bookings, names)
+
+
+def _pins(request: Request, tz, series: dict, plannings: dict) -> list[Pin]:
+    out = []
+    for pin in request.pins:
+        s = series[pin["series"]]
+        start = None
+        if pin.get("start"):
+            moment = datetime.fromisoformat(pin["start"])
+            if len(pin["start"]) == 10:  # a date: the series' first time slot
+                moment = datetime.combine(moment.date(), _slots(s, plannings.get(s.id))[0])
+            start = moment.replace(tzinfo=tz).astimezone(UTC)
+        host = venue = None
+        if pin.get("host"):
+            host = db.session.scalar(sa.select(Society.id).where(Society.slug == pin["host"]))
+        if pin.get("venue"):
+            venue = db.session.scalar(sa.select(Venue.id).where(Venue.slug == pin["venue"]))
+        out.append(Pin(series_id=s.id, start=start, host_id=host, venue_id=venue))
+    return out

@@ -1,0 +1,259 @@
+"""Plain words for the planner's structured reasons, in the reader's language.
+
+The core returns ``Reason(code, params)``; plans store them as JSON; pages, the API and
+the CLI phrase them here when shown, so a plan reads in Chinese or English alike.
+"""
+
+from babel.dates import get_day_names
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+GROUP_LABELS = {
+    "window": _l("its allowed dates"),
+    "spacing": _l("the minimum spacing between sessions"),
+    "capacity": _l("venues large enough"),
+    "venues_free": _l("venues free of other bookings"),
+    "host_quota": _l("the limit of sessions per society"),
+    "hosts_free": _l("hosts free of their own events"),
+}
+PINNED_LABELS = {"date": _l("date"), "host": _l("host"), "venue": _l("venue")}
+CHANGE_LABELS = {"new": _l("new"), "kept": _l("unchanged"), "moved": _l("moved")}
+
+
+def _list(items) -> str:
+    return _(", ").join(str(i) for i in items)
+
+
+def _groups(names) -> str:
+    return _list(GROUP_LABELS.get(n, n) for n in names)
+
+
+def weekday_names(days) -> str:
+    names = get_day_names("wide", locale=get_locale() or "zh_CN")
+    return _list(names[d] for d in days)
+
+
+def _kind_of_days(p: dict) -> str:
+    days = p.get("weekdays") or []
+    if sorted(days) == [5, 6]:
+        return _("weekend days")
+    if not days:
+        return _("days")
+    return _("days on %(names)s", names=weekday_names(days))
+
+
+def _window(p: dict) -> str:
+    if p.get("campaign"):
+        return _(
+            "in %(campaign)s (%(first)s to %(last)s)",
+            campaign=p["campaign"],
+            first=p.get("first", ""),
+            last=p.get("last", ""),
+        )
+    return _("in %(year)s", year=p.get("year", ""))
+
+
+def _pin_details(p: dict) -> str:
+    return _list(v for v in (p.get("start"), p.get("host"), p.get("venue")) if v)
+
+
+def phrase(reason: dict) -> str:
+    """One reason ({"code", "params"}) as a sentence."""
+    code, p = reason.get("code"), dict(reason.get("params") or {})
+    phrases = {
+        # Input that cannot be planned
+        "no_applicants": lambda: _("No society has applied to host %(series)s yet.", **p),
+        "too_many": lambda: _(
+            "%(series)s needs %(needed)s sessions at least %(spacing)s days apart, but only "
+            "%(fit)s fit on its dates in %(year)s.",
+            **p,
+        ),
+        "nothing_to_plan": lambda: _(
+            "Every chosen series already has its sessions for %(year)s: nothing to plan.", **p
+        ),
+        "pin_outside_year": lambda: _("A pinned date of %(series)s is not in %(year)s.", **p),
+        "pin_host_not_applicant": lambda: _(
+            "A pinned host of %(series)s has not applied to host it.", **p
+        ),
+        "pin_host_quota": lambda: _(
+            "A pinned host of %(series)s already has its %(max)s sessions this year.", **p
+        ),
+        "pin_venue_unfit": lambda: (
+            _(
+                "The pinned venue %(venue)s cannot take %(series)s: it must hold %(people)s "
+                "people and be in %(city)s.",
+                **p,
+            )
+            if p.get("city")
+            else _(
+                "The pinned venue %(venue)s cannot take %(series)s: it must hold %(people)s "
+                "people.",
+                **p,
+            )
+        ),
+        # Notes
+        "series_full": lambda: _(
+            "%(series)s already has its %(target)s sessions this year; it is left as it is.", **p
+        ),
+        "fewer_sessions": lambda: _(
+            "Only %(planned)s of the %(target)s sessions of %(series)s fit on its dates; the "
+            "plan has %(planned)s.",
+            **p,
+        ),
+        # Why there is no plan
+        "hosts_short": lambda: _hosts_short(p),
+        "no_venue_fits": lambda: (
+            _("No venue in %(city)s holds %(people)s people.", **p)
+            if p.get("city")
+            else _("No venue holds %(people)s people.", **p)
+        ),
+        "venues_short": lambda: _venues_short(p),
+        "hosts_busy": lambda: _(
+            "The %(applicants)s societies that applied for %(series)s are busy or unavailable "
+            "on the %(days)s %(kind_of_days)s left %(window)s: its %(needed)s sessions do not "
+            "fit around their own events.",
+            applicants=p.get("applicants"),
+            series=p.get("series"),
+            days=p.get("days"),
+            kind_of_days=_kind_of_days(p),
+            window=_window(p),
+            needed=p.get("needed"),
+        ),
+        "dates_short": lambda: (
+            _(
+                "%(series)s needs %(needed)s sessions at least %(spacing)s days apart, but the "
+                "%(days)s %(kind_of_days)s left %(window)s cannot hold them.",
+                series=p.get("series"),
+                needed=p.get("needed"),
+                spacing=p.get("spacing"),
+                days=p.get("days"),
+                kind_of_days=_kind_of_days(p),
+                window=_window(p),
+            )
+            if p.get("spacing")
+            else _(
+                "%(series)s needs %(needed)s sessions, but only %(days)s %(kind_of_days)s are "
+                "left %(window)s.",
+                series=p.get("series"),
+                needed=p.get("needed"),
+                days=p.get("days"),
+                kind_of_days=_kind_of_days(p),
+                window=_window(p),
+            )
+        ),
+        "together": lambda: _(
+            "%(series)s: these cannot all hold together: %(groups)s.",
+            series=p.get("series"),
+            groups=_groups(p.get("groups", [])),
+        ),
+        "compete": lambda: _(
+            "%(series)s cannot all be planned: they compete for %(groups)s.",
+            series=_list(p.get("series", [])),
+            groups=_groups(p.get("groups", [])),
+        ),
+        "pin_blocked": lambda: (
+            _(
+                "The pinned session of %(series)s (%(details)s) cannot stay: it clashes with "
+                "%(groups)s.",
+                series=p.get("series"),
+                details=_pin_details(p),
+                groups=_groups(p.get("groups", [])),
+            )
+            if p.get("groups")
+            else _(
+                "The pinned session of %(series)s (%(details)s) cannot be kept.",
+                series=p.get("series"),
+                details=_pin_details(p),
+            )
+        ),
+        "timeout": lambda: _(
+            "No plan was found within %(seconds)s seconds, and the solver could not prove "
+            "that none exists. Give it more time.",
+            **p,
+        ),
+        "unexplained": lambda: _(
+            "No plan exists, but the solver could not narrow down why in time."
+        ),
+        # Why a session is where it is
+        "pinned": lambda: _(
+            "pinned by the organizer (%(what)s)",
+            what=_list(PINNED_LABELS.get(w, w) for w in p.get("what", [])),
+        ),
+        "kept": lambda: _("kept as accepted"),
+        "moved": lambda: _("moved from %(from)s", **p),
+        "host_date": lambda: _("on a date %(host)s asked for", **p),
+        "host_month": lambda: _("in a month %(host)s asked for", **p),
+        "host_wish_missed": lambda: _("%(host)s's wishes could not be met", **p),
+        "hosted_last_year": lambda: _("%(host)s also hosted last year", **p),
+        "new_host": lambda: _("%(host)s did not host last year", **p),
+        "venue": lambda: (
+            _(
+                "%(venue)s holds %(capacity)s for %(expected)s expected, in the host's city",
+                **p,
+            )
+            if p.get("home")
+            else _("%(venue)s holds %(capacity)s for %(expected)s expected", **p)
+        ),
+        "holiday_unavoidable": lambda: _("on a holiday (%(name)s): no better date was free", **p),
+        "weekend_unavoidable": lambda: _("on a weekend: no better date was free"),
+        "spread": lambda: (
+            _("on its evenly spread date", **p)
+            if not p.get("off")
+            else _(
+                "%(days)s days from its evenly spread date %(ideal)s",
+                days=abs(p["off"]),
+                ideal=p.get("ideal"),
+            )
+        ),
+    }
+    make = phrases.get(code)
+    return make() if make else str(code)
+
+
+def _venues_short(p: dict) -> str:
+    values = {
+        "city": p.get("city"),
+        "people": p.get("people"),
+        "days": p.get("days"),
+        "kind_of_days": _kind_of_days(p),
+        "window": _window(p),
+        "needed": p.get("needed"),
+        "series": p.get("series"),
+    }
+    if p.get("city"):
+        return _(
+            "No venue in %(city)s that holds %(people)s people is free on the %(days)s "
+            "%(kind_of_days)s left %(window)s for the %(needed)s sessions of %(series)s.",
+            **values,
+        )
+    del values["city"]
+    return _(
+        "No venue that holds %(people)s people is free on the %(days)s %(kind_of_days)s left "
+        "%(window)s for the %(needed)s sessions of %(series)s.",
+        **values,
+    )
+
+
+def _hosts_short(p: dict) -> str:
+    if p.get("max") == 1 and p.get("available") == p.get("applicants"):
+        return _(
+            "%(series)s needs %(needed)s hosts, but only %(applicants)s societies applied and "
+            "each may host once.",
+            series=p.get("series"),
+            needed=p.get("needed"),
+            applicants=p.get("applicants"),
+        )
+    return _(
+        "%(series)s needs %(needed)s hosts, but the %(applicants)s societies that applied may "
+        "host %(available)s sessions in all (at most %(max)s each).",
+        **p,
+    )
+
+
+def phrase_all(reasons) -> list[str]:
+    return [phrase(r) for r in reasons or []]
+
+
+def explain_session(reasons) -> str:
+    return _("; ").join(phrase_all(reasons))

@@ -1,0 +1,312 @@
+"""Solve a year plan: check the input, build the model, run CP-SAT deterministically,
+read the sessions and explain each of them (or explain why there is no plan).
+
+Determinism: one worker (CP-SAT's sequential search is deterministic; on this model its
+LP-heavy search also proves optimality sooner than the parallel portfolio), a fixed seed
+and a *deterministic* time budget, so the same input gives the same plan on any machine.
+The wall-clock limit is a safety net; a plan records which limit stopped the search.
+"""
+
+import time
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+
+from ortools.sat.python import cp_model
+
+from . import candidates as cd
+from . import greedy
+from .explain import explain
+from .model import PlanModel
+from .score import score
+from .types import Assignment, Instance, Reason, Result, SeriesInput
+
+DEFAULT_TIME_LIMIT = 30.0
+MIN_TIME_LIMIT, MAX_TIME_LIMIT = 1.0, 600.0
+DEFAULT_SEED = 1
+WORKERS = 1
+# CP-SAT's deterministic seconds per wall second on this model on a small machine
+# (measured with bench/planner.py): the budget is the time limit times this, so that the
+# deterministic budget, not the wall clock, ends the search.
+DETERMINISTIC_PER_SECOND = 0.2
+MAX_REASONS_PER_SESSION = 4
+
+
+class PlanInputError(ValueError):
+    """The input cannot be planned at all (no applicants, too many sessions, bad pins).
+    ``reasons`` say why, for the shell to phrase."""
+
+    def __init__(self, reasons: list[Reason]):
+        super().__init__(", ".join(r.code for r in reasons))
+        self.reasons = reasons
+
+
+def prepare(inst: Instance) -> tuple[Instance, list[Reason]]:
+    """The instance with each series' number of sessions fitted to what its dates can
+    hold, and notes saying so. Raises PlanInputError for input that cannot be planned."""
+    problems, notes, series = [], [], []
+    apps = defaultdict(list)
+    for a in inst.applications:
+        apps[a.series_id].append(a)
+    venues = {v.id: v for v in inst.venues}
+    for s in inst.series:
+        incumbents = sum(1 for i in inst.incumbents if i.series_id == s.id)
+        if s.sessions <= 0:
+            notes.append(Reason("series_full", {"series": s.name, "target": s.target_max}, s.id))
+            series.append(s)
+            continue
+        if not apps[s.id]:
+            problems.append(Reason("no_applicants", {"series": s.name}, s.id))
+            continue
+        fit = cd.max_sessions(cd.series_candidates(inst, s), s)
+        required = max(0, s.target_min - len(s.existing), incumbents, 1)
+        if fit < required:
+            problems.append(
+                Reason(
+                    "too_many",
+                    {
+                        "series": s.name,
+                        "needed": required,
+                        "fit": fit,
+                        "spacing": s.min_spacing_days,
+                        "year": inst.year,
+                    },
+                    s.id,
+                )
+            )
+            continue
+        if fit < s.sessions:
+            notes.append(
+                Reason(
+                    "fewer_sessions",
+                    {"series": s.name, "planned": fit, "target": s.sessions},
+                    s.id,
+                )
+            )
+            s = replace(s, sessions=fit)
+        series.append(s)
+    problems += _pin_problems(inst, {s.id: s for s in inst.series}, apps, venues)
+    if not problems and not any(s.sessions > 0 for s in series):
+        problems.append(Reason("nothing_to_plan", {"year": inst.year}))
+    if problems:
+        raise PlanInputError(problems)
+    return replace(inst, series=tuple(series)), notes
+
+
+def _pin_problems(inst, series, apps, venues) -> list[Reason]:
+    out = []
+    for pin in inst.pins:
+        s = series.get(pin.series_id)
+        if s is None:
+            continue
+        if pin.start is not None and pin.start.astimezone(inst.tz).year != inst.year:
+            out.append(Reason("pin_outside_year", {"series": s.name, "year": inst.year}, s.id))
+        if pin.host_id is not None and all(a.host_id != pin.host_id for a in apps[s.id]):
+            out.append(Reason("pin_host_not_applicant", {"series": s.name}, s.id))
+        elif pin.host_id is not None and cd.remaining(s, pin.host_id) <= 0:
+            out.append(Reason("pin_host_quota", {"series": s.name, "max": s.max_per_host}, s.id))
+        venue = venues.get(pin.venue_id)
+        if pin.venue_id is not None and (venue is None or not cd.venue_fits(s, venue)):
+            out.append(
+                Reason(
+                    "pin_venue_unfit",
+                    {
+                        "series": s.name,
+                        "venue": venue.name if venue else str(pin.venue_id),
+                        "people": s.expected_attendance,
+                        "city": s.city,
+                    },
+                    s.id,
+                )
+            )
+    return out
+
+
+def _parameters(solver: cp_model.CpSolver, seconds: float, seed: int, workers: int) -> float:
+    """Set the search parameters; returns the deterministic budget."""
+    p = solver.parameters
+    p.random_seed = seed
+    p.num_workers = workers
+    p.interleave_search = workers > 1
+    # The LP of every constraint (assignment-like rows) gives tight bounds at once; the
+    # probing presolve would spend the budget on millions of implied clauses.
+    p.linearization_level = 2
+    p.cp_model_probing_level = 0
+    budget = max(0.05, seconds * DETERMINISTIC_PER_SECOND)
+    p.max_deterministic_time = budget
+    p.max_time_in_seconds = seconds
+    return budget
+
+
+def solve(
+    inst: Instance,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    seed: int = DEFAULT_SEED,
+    workers: int = WORKERS,
+) -> Result:
+    """The best plan found within the time limit, or why there is none."""
+    began = time.perf_counter()
+    inst, notes = prepare(inst)
+    limit = inst.venue_shortlist
+    while True:
+        pm = PlanModel(inst, venue_limit=limit)
+        status, solver, stopped = "infeasible", None, "proof"
+        if not pm.impossible:
+            pm.hint(greedy.careful(inst))
+            solver = cp_model.CpSolver()
+            left = max(0.5, time_limit - (time.perf_counter() - began))
+            budget = _parameters(solver, left, seed, workers)
+            code = solver.Solve(pm.model)
+            stopped = _stopped_by(code, solver, budget)
+            status = {
+                cp_model.OPTIMAL: "optimal",
+                cp_model.FEASIBLE: "feasible",
+                cp_model.INFEASIBLE: "infeasible",
+                cp_model.MODEL_INVALID: "invalid",
+            }.get(code, "unknown")
+        # A shortlist of venues may be what made it infeasible: confirm with every venue.
+        if status == "infeasible" and pm.stats["pruned_venues"] and limit is not None:
+            limit = None
+            continue
+        break
+    result = Result(status=status, notes=notes, stats=pm.stats)
+    if status in ("optimal", "feasible"):
+        assignments = match_incumbents(inst, pm.read(solver))
+        result.assignments = describe(inst, assignments)
+        result.objective = round(solver.ObjectiveValue())
+        result.best_bound = solver.BestObjectiveBound()
+        result.gap = _gap(result.objective, result.best_bound)
+        result.score = score(inst, result.assignments)
+    elif status == "infeasible":
+        left = max(1.0, time_limit - (time.perf_counter() - began))
+        result.reasons = explain(inst, left, seed)
+    elif status == "invalid":
+        raise RuntimeError(pm.model.Validate())
+    else:
+        result.reasons = [Reason("timeout", {"seconds": round(time_limit)})]
+    result.wall_seconds = time.perf_counter() - began
+    result.stats = {
+        **pm.stats,
+        "stopped_by": stopped,
+        "deterministic_seconds": round(solver.deterministic_time, 3) if solver else 0.0,
+    }
+    return result
+
+
+def _stopped_by(code, solver: cp_model.CpSolver, budget: float) -> str:
+    """proof (optimal or infeasible: the same answer every time), deterministic budget (the
+    same answer every time), or wall clock (the machine was too slow: may differ)."""
+    if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        return "proof"
+    return "deterministic budget" if solver.deterministic_time >= 0.99 * budget else "wall clock"
+
+
+def _gap(objective: float, bound: float) -> float:
+    if objective == bound:
+        return 0.0
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+def match_incumbents(inst: Instance, assignments: list[Assignment]) -> list[Assignment]:
+    """Pair each accepted session with the planned session that keeps or replaces it:
+    exact matches first, then the same date, then the nearest date."""
+    out = list(assignments)
+    for s in inst.series:
+        mine = [i for i, a in enumerate(out) if a.series_id == s.id]
+        left = [inc for inc in inst.incumbents if inc.series_id == s.id]
+        for same in (
+            lambda a, inc: (
+                (a.start, a.venue_id, a.host_id) == (inc.start, inc.venue_id, inc.host_id)
+            ),
+            lambda a, inc: a.start == inc.start,
+        ):
+            for inc in list(left):
+                i = next((i for i in mine if same(out[i], inc)), None)
+                if i is not None:
+                    out[i] = replace(out[i], incumbent=inc)
+                    mine.remove(i)
+                    left.remove(inc)
+        for inc in sorted(left, key=lambda inc: inc.start):
+            if not mine:
+                break
+            i = min(mine, key=lambda i: (abs(out[i].start - inc.start), i))
+            out[i] = replace(out[i], incumbent=inc)
+            mine.remove(i)
+    return out
+
+
+def describe(inst: Instance, assignments: list[Assignment]) -> list[Assignment]:
+    """Each session with a short explanation of why it is where it is."""
+    series = {s.id: s for s in inst.series}
+    venues = {v.id: v for v in inst.venues}
+    hosts = {h.id: h for h in inst.hosts}
+    apps = {(a.series_id, a.host_id): a for a in inst.applications}
+    ideals = {s.id: cd.ideal_days(inst, s, cd.series_candidates(inst, s)) for s in inst.series}
+    jan1 = date(inst.year, 1, 1)
+    out, previous = [], {}
+    for a in sorted(assignments, key=lambda a: (a.series_id, a.start)):
+        s, venue = series[a.series_id], venues[a.venue_id]
+        host = hosts.get(a.host_id)
+        host_name = host.name if host else str(a.host_id)
+        day = a.start.astimezone(inst.tz).date()
+        reasons = []
+        pinned = [
+            what
+            for what, flag in (
+                ("date", a.pinned_date),
+                ("host", a.pinned_host),
+                ("venue", a.pinned_venue),
+            )
+            if flag
+        ]
+        if pinned:
+            reasons.append(Reason("pinned", {"what": pinned}))
+        if a.incumbent is not None:
+            if a.change == "kept":
+                reasons.append(Reason("kept"))
+            else:
+                was = a.incumbent.start.astimezone(inst.tz).strftime("%Y-%m-%d %H:%M")
+                reasons.append(Reason("moved", {"from": was}))
+        app = apps.get((a.series_id, a.host_id))
+        if app and app.preferred_dates and day in app.preferred_dates:
+            reasons.append(Reason("host_date", {"host": host_name}))
+        elif app and app.preferred_months and day.month in app.preferred_months:
+            reasons.append(Reason("host_month", {"host": host_name, "month": day.month}))
+        elif app and (app.preferred_dates or app.preferred_months):
+            reasons.append(Reason("host_wish_missed", {"host": host_name}))
+        if a.host_id in s.hosted_last_year:
+            reasons.append(Reason("hosted_last_year", {"host": host_name}))
+        elif s.hosted_last_year:
+            reasons.append(Reason("new_host", {"host": host_name}))
+        reasons.append(
+            Reason(
+                "venue",
+                {
+                    "venue": venue.name,
+                    "capacity": venue.capacity,
+                    "expected": s.expected_attendance,
+                    "home": bool(host and host.city and host.city == venue.city),
+                    "city": venue.city,
+                },
+            )
+        )
+        costs = cd.date_costs(inst, s, day)
+        if "holiday" in costs:
+            name = inst.calendar.days_off.get(day) or inst.calendar.workdays.get(day, "")
+            reasons.append(Reason("holiday_unavoidable", {"name": name}))
+        elif "weekend" in costs:
+            reasons.append(Reason("weekend_unavoidable"))
+        ideal = ideals[a.series_id]
+        k = previous.get(a.series_id, 0)
+        if ideal and k < len(ideal):
+            target = jan1 + timedelta(days=ideal[k])
+            reasons.append(
+                Reason("spread", {"ideal": target.isoformat(), "off": (day - target).days})
+            )
+        previous[a.series_id] = k + 1
+        out.append(replace(a, reasons=tuple(reasons[:MAX_REASONS_PER_SESSION])))
+    return out
+
+
+def as_series(inst: Instance) -> dict[int, SeriesInput]:
+    return {s.id: s for s in inst.series}
