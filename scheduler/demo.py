@@ -27,6 +27,7 @@ from .events.occurrences import sync_occurrences
 from .events.recurrence import Slot, exdate_key, expand
 from .extensions import db
 from .people.models import Person
+from .planner.models import HostApplication
 from .series.models import Series
 from .societies.models import Society, SocietyKind
 from .venues.models import Venue
@@ -1491,6 +1492,7 @@ def load_demo_data(today: date | None = None) -> dict:
     demo = _Demo(today or date.today())
     try:
         demo.build()
+        _host_applications((today or date.today()).year + 1)
         problems = find_double_bookings()
         if problems:
             raise DemoDataError("demo data double-books: " + "; ".join(problems[:5]))
@@ -1511,4 +1513,25 @@ def load_demo_data(today: date | None = None) -> dict:
         "events": count(Event),
         "occurrences": count(Occurrence),
         "users": count(User),
+        "host applications": count(HostApplication),
     }
+
+
+def _host_applications(year: int) -> None:
+    """Fourteen provincial societies apply to host next year's 岭南科学论坛, each naming a
+    preferred month, so the year planner has something to plan on the demo data."""
+    series = db.session.scalar(sa.select(Series).where(Series.slug == "lingnan-forum"))
+    societies = db.session.scalars(
+        sa.select(Society).where(Society.kind == SocietyKind.PROVINCIAL).order_by(Society.id)
+    ).all()[:14]
+    for n, society in enumerate(societies):
+        db.session.add(
+            HostApplication(
+                society_id=society.id,
+                series_id=series.id,
+                year=year,
+                preferred_months=[3 + n % 10],
+                note="申请承办岭南科学论坛（演示数据）",
+            )
+        )
+    db.session.flush()
