@@ -120,6 +120,9 @@ class Config:
     API_PAGE_SIZE = _env_int("API_PAGE_SIZE", 50)
     API_MAX_PAGE_SIZE = 500
 
+    # Five wrong passwords for one address within 15 minutes lock it for the rest of them.
+    LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -61,6 +61,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .public.views import bp as public_bp
     from .quotas.cli import register_quota_cli
     from .quotas.views import bp as quotas_bp
+    from .security import init_security
     from .templating import register_template_helpers
 
     auth.init_login(app)
@@ -80,6 +81,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(planner_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)
+    init_security(app)
     register_template_helpers(app)
     register_cli(app)
     register_quota_cli(app)

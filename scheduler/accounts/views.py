@@ -1,7 +1,7 @@
 """Signing in and out."""
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
@@ -32,11 +32,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        guard = current_app.extensions["sign_in_guard"]
+        if guard.locked(email):
+            flash(_("Too many failed sign-ins; please wait 15 minutes."), "error")
+            return render_template("accounts/login.html", form=form), 429
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is not None and user.active and user.check_password(form.password.data):
+            guard.succeeded(email)
             login_user(user)
             default = url_for("admin.approvals" if user.is_organizer else "portal.my_events")
             return redirect(_safe_next(request.args.get("next")) or default)
+        guard.failed(email)
         flash(_("Wrong e-mail or password."), "error")
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form)

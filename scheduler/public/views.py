@@ -16,9 +16,12 @@ from ..events.queries import get_event, list_occurrences, parse_filters
 from ..events.workflow import may_manage
 from ..extensions import db
 from ..feeds.links import google_event_link, subscribe_links
+from ..jobs.lease import NAME as LEASE_NAME
+from ..jobs.models import SchedulerLease
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_today, to_local
+from ..types import utcnow
 from ..venues.models import Venue
 
 bp = Blueprint("public", __name__)
@@ -133,4 +136,7 @@ def healthz():
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as exc:
         return jsonify({"status": "error", "database": str(exc.__class__.__name__)}), 503
-    return jsonify({"status": "ok", "database": "ok"})
+    # The scheduler is healthy while some process holds a lease that has not expired.
+    lease = db.session.get(SchedulerLease, LEASE_NAME)
+    scheduler = "ok" if lease is not None and lease.expires_at > utcnow() else "missing"
+    return jsonify({"status": "ok", "database": "ok", "scheduler": scheduler})

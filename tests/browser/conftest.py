@@ -52,7 +52,9 @@ def live_app(tmp_path):
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(locale="zh-CN", accept_downloads=True)
+    """A page whose context may bypass CSP only when the test asks (axe injects a script)."""
+    bypass = request.node.get_closest_marker("inject_scripts") is not None
+    context = browser.new_context(locale="zh-CN", accept_downloads=True, bypass_csp=bypass)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
