@@ -4,12 +4,12 @@ period, and the record of every job run (what /admin/jobs shows)."""
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..enums import LabelledEnum, enum_column
 from ..extensions import db
-from ..notifications.i18n import _l
 from ..types import UTCDateTime, utcnow
 
 

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..database import serialized_writes
 from ..events.enums import EventStatus
 from ..events.models import Event
 from ..extensions import db
 from ..notifications import service as notices
-from ..notifications.i18n import _
 from ..societies.models import Society
 from ..urls import absolute_url
 from .models import SentNotice

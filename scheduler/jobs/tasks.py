@@ -15,12 +15,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from ..events import workflow
 from ..events.enums import EventStatus
 from ..events.models import Event, Occurrence
 from ..extensions import db
-from ..notifications.i18n import _l
 from ..notifications.mailer import Courier, MailSettings
 from . import notices, reminders
 from .failpoints import failpoint

@@ -13,6 +13,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..errors import BadInput, NotFound, fail
@@ -20,7 +22,6 @@ from ..events import workflow
 from ..events.enums import EventStatus
 from ..events.queries import get_event
 from ..extensions import db
-from ..notifications.i18n import _, _l, template_i18n
 from ..notifications.mailer import MailSettings
 from ..notifications.models import Delivery, OutboxMessage
 from ..types import utcnow
@@ -52,7 +53,7 @@ COUNT_LABELS = {
 
 
 def _render(template: str, status: int = 200, **context):
-    return render_template(template, **context, **template_i18n()), status
+    return render_template(template, **context), status
 
 
 def _require_organizer() -> None:

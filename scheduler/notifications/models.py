@@ -5,12 +5,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..enums import LabelledEnum, enum_column
 from ..extensions import db
 from ..types import UTCDateTime, utcnow
-from .i18n import _l
 
 
 class Delivery(LabelledEnum):

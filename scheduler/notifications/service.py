@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..accounts.models import Role, User
 from ..events.models import Event
@@ -16,7 +17,6 @@ from ..feeds.service import FeedScope, build_feed
 from ..feeds.version import Version
 from ..i18n import N_
 from ..urls import absolute_url
-from .i18n import _, template_i18n
 from .models import OutboxMessage
 
 DEFAULT_LOCALE = "zh_CN"
@@ -84,7 +84,7 @@ def society_people(society) -> list[tuple[str, str]]:
 
 def render_body(template: str, locale: str, **context) -> str:
     with force_locale(locale):
-        return render_template(f"emails/{template}.txt", **context, **template_i18n()).strip()
+        return render_template(f"emails/{template}.txt", **context).strip()
 
 
 def event_ics(event: Event, locale: str) -> str:
