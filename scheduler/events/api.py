@@ -9,11 +9,9 @@ from ..accounts.models import User
 from ..api import bp
 from ..api.pagination import page_envelope, parse_page
 from ..errors import BadInput, NotFound, fail
-from ..extensions import db
 from . import workflow
-from .conflicts import check_event, finding_to_json
-from .enums import PUBLIC_STATUSES, EventStatus
-from .input import parse_event_input
+from .conflicts import finding_to_json
+from .enums import PUBLIC_STATUSES
 from .models import Event
 from .queries import get_event, page_events, parse_filters
 from .serialize import event_to_json
@@ -120,31 +118,11 @@ def check_conflicts():
         fail(401, _("Send an API token: Authorization: Bearer <token>."))
     body = dict(json_body())
     event_id = body.pop("id", None)
-    findings = preview_findings(body, user, event_id)
+    if event_id is not None and not isinstance(event_id, int):
+        raise BadInput(_("id must be a number."), field="id")
+    current = _event_or_404(event_id) if event_id is not None else None
+    findings = workflow.preview(body, user, current)
     return jsonify({"findings": [finding_to_json(f) for f in findings]})
-
-
-def preview_findings(body: dict, user: User, event_id=None) -> list:
-    """Findings for a body without writing: the event is built in memory and discarded."""
-    current = None
-    if event_id is not None:
-        if not isinstance(event_id, int):
-            raise BadInput(_("id must be a number."), field="id")
-        current = _event_or_404(event_id)
-        if not workflow.may_manage(user, current):
-            raise workflow.Forbidden(
-                _("Only the host society and organizers may change this event.")
-            )
-    if current is None and "host" not in body and user.society_id:
-        body["host"] = user.society_id
-    values = parse_event_input(body, current=current)
-    try:
-        with db.session.no_autoflush:
-            event = current or Event(status=EventStatus.DRAFT)
-            values.apply_to(event)
-            return check_event(event)
-    finally:
-        db.session.rollback()  # forget the in-memory changes
 
 
 @bp.patch("/events/<int:event_id>/occurrences/<key>")

@@ -197,6 +197,23 @@ def create_event(
     return Outcome(event, findings)
 
 
+def preview(data: dict, by: User, event: Event | None = None) -> list[Finding]:
+    """The findings a new event (or a change to ``event``) would have; writes nothing: the
+    event is built in memory and the session rolled back afterwards."""
+    if event is not None:
+        _require_manager(by, event)
+    elif "host" not in data and by.society_id:
+        data = {**data, "host": by.society_id}
+    values = parse_event_input(data, current=event)
+    try:
+        with db.session.no_autoflush:
+            draft = event or Event(status=S.DRAFT)
+            values.apply_to(draft)
+            return check_event(draft)
+    finally:
+        db.session.rollback()  # forget the in-memory changes
+
+
 def update_event(event: Event, data: dict, by: User, now: datetime | None = None) -> Outcome:
     """Change an event's fields. Events holding their slot are re-checked before saving."""
     _require_manager(by, event)

@@ -9,7 +9,6 @@ from ..audit.service import trail
 from ..campaigns.models import Campaign
 from ..errors import BadInput, NotFound
 from ..events import workflow
-from ..events.api import preview_findings
 from ..events.conflicts import check_event, finding_to_json
 from ..events.enums import Audience, EventKind
 from ..events.models import Event
@@ -57,6 +56,14 @@ def _managed_event(event_id: int) -> Event:
     return event
 
 
+def _form_body() -> dict:
+    """The event form as an API body; editors always register for their own society."""
+    body = form_to_body(request.form)
+    if not current_user.is_organizer:
+        body["host"] = current_user.society.slug
+    return body
+
+
 @bp.get("/")
 def my_events():
     stmt = sa.select(Event).options(*event_loader_options()).order_by(Event.start_at.desc())
@@ -85,9 +92,7 @@ def new_event():
     if request.method == "GET":
         host = current_user.society.slug if current_user.society else ""
         return _render_form({"host": host, "kind": "forum", "audiences": []})
-    body = form_to_body(request.form)
-    if not current_user.is_organizer:
-        body["host"] = current_user.society.slug
+    body = _form_body()
     try:
         outcome = workflow.create_event(body, current_user)
     except BadInput as exc:
@@ -101,9 +106,7 @@ def edit_event(event_id: int):
     event = _managed_event(event_id)
     if request.method == "GET":
         return _render_form(event_to_form(event), event)
-    body = form_to_body(request.form)
-    if not current_user.is_organizer:
-        body["host"] = current_user.society.slug
+    body = _form_body()
     try:
         workflow.update_event(event, body, current_user)
     except BadInput as exc:
@@ -160,12 +163,11 @@ def act(event_id: int, action: str):
 @bp.post("/check")
 def check():
     """Live findings for the form while it is being filled in (writes nothing)."""
-    body = form_to_body(request.form)
-    if not current_user.is_organizer:
-        body["host"] = current_user.society.slug
+    body = _form_body()
     event_id = request.form.get("event_id", type=int)
     try:
-        findings = preview_findings(body, current_user, event_id)
+        event = _managed_event(event_id) if event_id is not None else None
+        findings = workflow.preview(body, current_user, event)
     except BadInput as exc:
         return jsonify({"findings": [], "error": exc.message, "field": exc.field}), 200
     return jsonify({"findings": [finding_to_json(f) for f in findings]})
