@@ -16,7 +16,8 @@ from ..errors import BadInput
 from ..extensions import db
 from ..series.models import Series
 from ..societies.models import Society
-from ..timeutil import local_midnight_utc, local_to_utc
+from ..timeutil import local_day_range, local_midnight_utc, local_to_utc
+from ..types import UTCDateTime
 from ..venues.models import Venue
 from .enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
 from .models import Event, EventAudience, Occurrence, event_cohosts
@@ -208,6 +209,68 @@ def list_occurrences(filters: EventFilters, limit: int | None = None) -> list[Oc
     if limit:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))
+
+
+def occurrences_by_day(
+    filters: EventFilters, days: list[date], per_day: int
+) -> tuple[dict[date, list[Occurrence]], dict[date, int]]:
+    """The first ``per_day`` matching occurrences starting on each local day, and how many
+    start that day: two queries plus the eager loads, however busy the days are.
+
+    A nation's month has thousands of events a day; the calendar shows a few and links to
+    the rest, so one window query ranks each day's occurrences in the database.
+    """
+    if not days:
+        return {}, {}
+    bounds = sa.union_all(
+        *(
+            sa.select(
+                sa.literal(n).label("n"),
+                sa.literal(lo, UTCDateTime()).label("lo"),
+                sa.literal(hi, UTCDateTime()).label("hi"),
+            )
+            for n, (lo, hi) in enumerate(local_day_range(d, d) for d in days)
+        )
+    ).subquery("days")
+    ranked = (
+        sa.select(
+            Occurrence.id.label("id"),
+            bounds.c.n,
+            sa.func.row_number()
+            .over(partition_by=bounds.c.n, order_by=(Occurrence.start_at, Occurrence.id))
+            .label("rank"),
+            sa.func.count().over(partition_by=bounds.c.n).label("total"),
+        )
+        .join(Occurrence.event)
+        .join(
+            bounds, sa.and_(Occurrence.start_at >= bounds.c.lo, Occurrence.start_at < bounds.c.hi)
+        )
+        .where(*filters.occurrence_conditions())
+        .subquery("ranked")
+    )
+    rows = db.session.execute(
+        sa.select(ranked.c.id, ranked.c.n, ranked.c.total).where(ranked.c.rank <= per_day)
+    ).all()
+    totals = {days[n]: int(total) for _id, n, total in rows}
+    shown = {occ.id: occ for occ in _load_occurrences([r.id for r in rows])}
+    by_day: dict[date, list[Occurrence]] = {}
+    for occ_id, n, _total in rows:
+        by_day.setdefault(days[n], []).append(shown[occ_id])
+    for occs in by_day.values():
+        occs.sort(key=lambda o: (o.start_at, o.id))
+    return by_day, totals
+
+
+def _load_occurrences(ids: list[int]) -> list[Occurrence]:
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Occurrence)
+            .where(Occurrence.id.in_(ids))
+            .options(selectinload(Occurrence.event).options(*event_loader_options()))
+        )
+    )
 
 
 def page_events(filters: EventFilters, page: int, per_page: int):

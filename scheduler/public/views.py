@@ -12,7 +12,7 @@ from ..audit.service import trail
 from ..campaigns.models import Campaign
 from ..errors import BadInput, NotFound
 from ..events.enums import PUBLIC_STATUSES, Audience, EventKind
-from ..events.queries import get_event, list_occurrences, parse_filters
+from ..events.queries import get_event, list_occurrences, occurrences_by_day, parse_filters
 from ..events.workflow import may_manage
 from ..extensions import db
 from ..feeds.links import google_event_link, subscribe_links
@@ -27,6 +27,9 @@ from ..venues.models import Venue
 bp = Blueprint("public", __name__)
 
 LIST_LIMIT = 200
+# A day cell shows this many events and links to the day's list for the rest.
+MONTH_PER_DAY = 4
+WEEK_PER_DAY = 12
 
 
 def _filter_choices() -> dict:
@@ -73,29 +76,25 @@ def calendar():
     if view == "month":
         first = _parse_month(request.args.get("month"))
         last = date(first.year, first.month, pycalendar.monthrange(first.year, first.month)[1])
-        filters.start, filters.end = local_day_range(first, last)
-        occurrences = list_occurrences(filters)
-        by_day: dict[date, list] = {}
-        for occ in occurrences:
-            by_day.setdefault(to_local(occ.start_at).date(), []).append(occ)
+        month_days = [first + timedelta(days=n) for n in range(last.day)]
+        by_day, totals = occurrences_by_day(filters, month_days, MONTH_PER_DAY)
         weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
         context.update(
             month=first,
             weeks=weeks,
             by_day=by_day,
+            totals=totals,
             prev_month=(first - timedelta(days=1)).strftime("%Y-%m"),
             next_month=(last + timedelta(days=1)).strftime("%Y-%m"),
         )
     elif view == "week":
         monday = _parse_week(request.args.get("week"))
         days = [monday + timedelta(days=n) for n in range(7)]
-        filters.start, filters.end = local_day_range(days[0], days[-1])
-        by_day = {}
-        for occ in list_occurrences(filters):
-            by_day.setdefault(to_local(occ.start_at).date(), []).append(occ)
+        by_day, totals = occurrences_by_day(filters, days, WEEK_PER_DAY)
         context.update(
             weeks=[days],
             by_day=by_day,
+            totals=totals,
             week_start=monday,
             prev_week=(monday - timedelta(days=7)).isoformat(),
             next_week=(monday + timedelta(days=7)).isoformat(),

@@ -141,3 +141,24 @@ def test_home_page_leads_with_the_running_campaign(client):
     html = client.get("/").get_data(as_text=True)
     assert "学术活动月" in html and "进行中" in html
     assert "/feeds/campaigns/now-month.ics" in html
+
+
+def test_busy_days_show_a_few_events_and_link_to_the_rest(client):
+    # Seven events on 3 June (local), one on 4 June: the month shows four of the seven.
+    for hour in range(8, 15):
+        make_event(start=local(2030, 6, 3, hour), hours=0.5, title=f"六月三日{hour}点")
+    make_event(start=local(2030, 6, 4, 9), title="六月四日")
+    db.session.commit()
+    html = client.get("/?view=month&month=2030-06&lang=en").get_data(as_text=True)
+    shown = [hour for hour in range(8, 15) if f"六月三日{hour}点" in html]
+    assert shown == [8, 9, 10, 11]  # the earliest first
+    assert "六月四日" in html
+    assert html.count('class="more"') == 1 and "+3 more" in html
+    link = re.search(r'class="more" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "view=list" in link and "from=2030-06-03" in link and "to=2030-06-03" in link
+    day = client.get(link).get_data(as_text=True)
+    assert all(f"六月三日{hour}点" in day for hour in range(8, 15)) and "六月四日" not in day
+    # The week view caps a day later: all seven fit.
+    week = client.get("/?view=week&week=2030-06-03").get_data(as_text=True)
+    assert all(f"六月三日{hour}点" in week for hour in range(8, 15))
+    assert 'class="more"' not in week
