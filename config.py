@@ -118,6 +118,12 @@ class Config:
     MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
 
     API_PAGE_SIZE = _env_int("API_PAGE_SIZE", 50)
+
+    # The quota dashboard reuses its figures while nothing changed (at most this long, so
+    # "held" follows the clock), and for a short while after a change: a nation's figures
+    # aggregate 100,000 sessions.
+    QUOTA_DASHBOARD_MAX_AGE_SECONDS = _env_int("QUOTA_DASHBOARD_MAX_AGE_SECONDS", 600)
+    QUOTA_DASHBOARD_STALE_SECONDS = _env_int("QUOTA_DASHBOARD_STALE_SECONDS", 60)
     API_MAX_PAGE_SIZE = 500
 
     # Five wrong passwords for one address within 15 minutes lock it for the rest of them.
@@ -136,6 +142,7 @@ class TestConfig(Config):
     TESTING = True
     RATELIMIT_ENABLED = False
     SECRET_KEY = "test-secret-key"
+    QUOTA_DASHBOARD_STALE_SECONDS = 0  # tests see every change at once
     SQLALCHEMY_ENGINE_OPTIONS = {}
 
 

@@ -167,7 +167,13 @@ class Scale:
     def quota_dashboard(self) -> None:
         self._get(self.organizer, f"/admin/quotas?year={YEAR}")
 
+    def quota_recompute(self) -> None:
+        self._get(self.organizer, f"/admin/quotas?year={YEAR}&fresh=1")
+
     OPERATIONS = ("month_page", "society_feed", "conflict_check", "quota_dashboard")
+    # Printed for the record, not held to the target: what a worker pays when it recomputes
+    # the figures (at most once a minute after changes, see QUOTA_DASHBOARD_STALE_SECONDS).
+    INFORMATIONAL = ("quota_recompute",)
 
     def measure(self, name: str) -> tuple[float, int]:
         operation = getattr(self, name)
@@ -183,7 +189,7 @@ class Scale:
 def compare(province: Scale, nation: Scale) -> bool:
     ok = True
     print(f"{'operation':<16} {'province ms':>11} {'nation ms':>10} {'ratio':>6}  queries")
-    for name in Scale.OPERATIONS:
+    for name in Scale.OPERATIONS + Scale.INFORMATIONAL:
         province.measure(name), nation.measure(name)  # warm both
         times: dict[int, list[float]] = {PROVINCE: [], NATION: []}
         queries: dict[int, set[int]] = {PROVINCE: set(), NATION: set()}
@@ -194,32 +200,36 @@ def compare(province: Scale, nation: Scale) -> bool:
                 queries[scale.n].add(n)
         small, large = statistics.median(times[PROVINCE]), statistics.median(times[NATION])
         ratio = large / small
-        same = queries[PROVINCE] == queries[NATION] and len(queries[NATION]) == 1
-        ok = ok and ratio <= 2 and same
+        # Constant: no more queries at nation scale than at province scale, whatever the
+        # data (an eager load is skipped when no row needs it), and one count per scale.
+        same = len(queries[NATION]) == 1 and max(queries[NATION]) <= min(queries[PROVINCE])
+        if name in Scale.INFORMATIONAL:
+            name += " *"
+        else:
+            ok = ok and ratio <= 2 and same
         q = f"{sorted(queries[PROVINCE])} -> {sorted(queries[NATION])}"
         print(f"{name:<16} {small * 1000:11.1f} {large * 1000:10.1f} {ratio:6.2f}  {q}")
+    print("* for the record, no target: a worker recomputing the quota figures")
     return ok
 
 
 def explain(scale: Scale) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of every SELECT each operation issues at this scale."""
-    with scale.app.app_context():
-        for name in Scale.OPERATIONS:
-            scale.measure(name)
-            statements = [
-                (s, p) for s, p in scale.captured if s.lstrip().upper().startswith("SELECT")
-            ]
-            print(f"\n### {name}: {len(statements)} SELECT statements")
+    for name in Scale.OPERATIONS:
+        scale.measure(name)  # outside an app context: each request gets its own
+        statements = [(s, p) for s, p in scale.captured if s.lstrip().upper().startswith("SELECT")]
+        print(f"\n### {name}: {len(statements)} SELECT statements")
+        with scale.app.app_context():
             raw = db.engine.raw_connection()
-            try:
-                cursor = raw.cursor()
-                for statement, parameters in statements:
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters)
-                    plan = "\n".join(row[0] for row in cursor.fetchall())
-                    print("\n```sql\n" + statement.strip() + "\n```\n```\n" + plan + "\n```")
-                raw.rollback()
-            finally:
-                raw.close()
+        try:
+            cursor = raw.cursor()
+            for statement, parameters in statements:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                print("\n```sql\n" + statement.strip() + "\n```\n```\n" + plan + "\n```")
+            raw.rollback()
+        finally:
+            raw.close()
 
 
 def main() -> None:

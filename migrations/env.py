@@ -17,15 +17,26 @@ def include_object(obj, name, type_, reflected, compare_to):
 def run_migrations() -> None:
     connectable = db.engine
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=db.metadata,
-            include_object=include_object,
-            render_as_batch=True,  # SQLite needs batch mode for ALTER
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, DROP, rename); with foreign keys on, that DROP
+            # deletes the rows of every table whose foreign key cascades from it.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=db.metadata,
+                include_object=include_object,
+                render_as_batch=True,  # SQLite needs batch mode for ALTER
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration left rows whose foreign keys point nowhere")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if has_app_context():

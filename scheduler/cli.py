@@ -147,6 +147,36 @@ def register_cli(app: Flask) -> None:
         )
         click.echo(counts)
 
+    @app.cli.command("backup")
+    @click.argument("path", required=False, type=click.Path())
+    def backup_command(path):
+        """Back up the database to PATH (a file or folder; default instance/backups/)."""
+        from .backup import BackupError, backup
+
+        try:
+            summary = backup(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"backup written: {summary.describe()}")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="Restore even while `flask jobs` runs.")
+    def restore_command(path, force):
+        """Replace the database with a backup made by `flask backup`."""
+        from .backup import BackupError, restore
+
+        try:
+            result = restore(path, force=force)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"restored into {result.database}: {result.summary.describe()}")
+        if result.behind_head:
+            click.echo(
+                f"the restored schema is at revision {result.summary.revision}, older than "
+                f"this code's {result.head}: run `flask --app scheduler init-db` to upgrade it"
+            )
+
     @app.cli.command("jobs")
     def jobs():
         """Run the background scheduler process (one per deployment)."""

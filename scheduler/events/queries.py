@@ -63,10 +63,12 @@ class EventFilters:
         if self.campaign_ids:
             conds.append(Event.campaign_id.in_(self.campaign_ids))
         if self.society_ids:
+            # One IN over a UNION of two index look-ups; an OR would scan every event.
+            hosted = sa.select(Event.id).where(Event.host_id.in_(self.society_ids))
             cohosted = sa.select(event_cohosts.c.event_id).where(
                 event_cohosts.c.society_id.in_(self.society_ids)
             )
-            conds.append(sa.or_(Event.host_id.in_(self.society_ids), Event.id.in_(cohosted)))
+            conds.append(Event.id.in_(sa.union(hosted, cohosted)))
         if self.cities:
             # An event is in the city of its venue; online events in their host's city.
             in_venue_city = sa.select(Venue.id).where(
@@ -119,18 +121,28 @@ def parse_enum_arg(args, name: str, enum_cls) -> list:
     return out
 
 
-def _resolve_slugs(args, name: str, model) -> list[int]:
-    slugs = _split(args, name)
-    if not slugs:
+def _resolve_slugs(args, name: str, model, by_name: bool = False) -> list[int]:
+    """Ids for the slugs given in ``name``; with ``by_name`` a value may also be the exact
+    name or short name (a nation has too many societies for a drop-down)."""
+    values = _split(args, name)
+    if not values:
         return []
-    rows = db.session.execute(sa.select(model.slug, model.id).where(model.slug.in_(slugs)))
-    found = dict(rows.all())
-    missing = [s for s in slugs if s not in found]
+    columns = [model.slug, model.name, model.short_name] if by_name else [model.slug]
+    rows = db.session.execute(
+        sa.select(model.id, *columns).where(sa.or_(*(c.in_(values) for c in columns)))
+    ).all()
+    found: dict[str, int] = {}
+    for row in rows:  # a slug wins over another society's name
+        for key in reversed(row[1:]):
+            if key:
+                found[key] = row.id
+        found[row.slug] = row.id
+    missing = [v for v in values if v not in found]
     if missing:
         raise BadInput(
             _("Unknown %(name)s: %(value)s.", name=name, value=", ".join(missing)), field=name
         )
-    return [found[s] for s in slugs]
+    return list(dict.fromkeys(found[v] for v in values))
 
 
 def parse_moment(value: str, name: str, end_of_day: bool = False) -> datetime:
@@ -175,7 +187,7 @@ def parse_filters(args, allow_status: bool = False) -> EventFilters:
             raise BadInput(_("Only signed-in users may filter by status."), field="status")
         filters.statuses = parse_enum_arg(args, "status", EventStatus)
     filters.series_ids = _resolve_slugs(args, "series", Series)
-    filters.society_ids = _resolve_slugs(args, "society", Society)
+    filters.society_ids = _resolve_slugs(args, "society", Society, by_name=True)
     filters.venue_ids = _resolve_slugs(args, "venue", Venue)
     filters.campaign_ids = _resolve_slugs(args, "campaign", Campaign)
     filters.cities = _split(args, "city")

@@ -8,6 +8,7 @@ request, that feeds must be rebuilt. Deployments whose workers run on several ho
 FEED_VERSION_SOURCE=database: the version is then read from the events table (one query).
 """
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -53,8 +54,15 @@ def stamp_path(app: Flask) -> Path:
 
 
 def touch(path: Path) -> None:
+    """Give the stamp a new modification time, to the nanosecond and always later than the
+    last: the kernel's own file times tick only every few milliseconds, so two commits in
+    one tick would otherwise leave the version unchanged and a stale feed cached."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(str(time.time_ns()))
+    now = time.time_ns()
+    with contextlib.suppress(FileNotFoundError):
+        now = max(now, os.stat(path).st_mtime_ns + 1)
+    path.write_text(str(now))
+    os.utime(path, ns=(now, now))
 
 
 _installed = False

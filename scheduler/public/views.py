@@ -30,6 +30,8 @@ LIST_LIMIT = 200
 # A day cell shows this many events and links to the day's list for the rest.
 MONTH_PER_DAY = 4
 WEEK_PER_DAY = 12
+# Up to this many active societies the filter is a drop-down, beyond it a text field.
+SOCIETY_CHOICES = 300
 
 
 def _filter_choices() -> dict:
@@ -38,11 +40,18 @@ def _filter_choices() -> dict:
         "kinds": list(EventKind),
         "audiences": list(Audience),
         "series": db.session.scalars(sa.select(Series).order_by(Series.id)).all(),
-        "societies": db.session.scalars(
+        # A drop-down while it stays short; a nation's thousands get a text field instead.
+        "societies": _short_list(
             sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
-        ).all(),
+        ),
         "cities": sorted(c for c in db.session.scalars(sa.select(Venue.city).distinct()) if c),
     }
+
+
+def _short_list(stmt) -> list | None:
+    """The rows of ``stmt`` if there are at most SOCIETY_CHOICES, else None."""
+    rows = db.session.scalars(stmt.limit(SOCIETY_CHOICES + 1)).all()
+    return rows if len(rows) <= SOCIETY_CHOICES else None
 
 
 def _parse_month(value: str | None) -> date:

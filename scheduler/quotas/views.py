@@ -1,7 +1,16 @@
 """Quota pages: the organizers' dashboard, exports and definitions under /admin/quotas, and
 a society's own record under /societies/<slug>/record (its editors and organizers)."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,16 +18,56 @@ from ..campaigns.models import Campaign
 from ..errors import BadInput, fail
 from ..events.enums import EventKind
 from ..extensions import db
+from ..feeds.service import LRU
+from ..feeds.version import current_version, stamp_path
 from ..series.models import Series
 from . import definitions, figures, reports, service
 
 bp = Blueprint("quotas", __name__)
+
+# Long lists (societies below their minimum, dormant ones) show this many rows on the page;
+# the CSV export has them all.
+LIST_LIMIT = 50
+DASHBOARDS = LRU(32)
+
+
+def cached_dashboard(year: int, series_id: int | None, fresh=None) -> figures.Dashboard:
+    """The dashboard's figures, computed again only when needed.
+
+    A nation's figures aggregate every session of the year, so each worker keeps the last
+    ones per (database, year, series) and reuses them while the data version is unchanged,
+    and for QUOTA_DASHBOARD_STALE_SECONDS after a change (the page says when they were
+    computed; ``?fresh=1`` recomputes). A moving clock recomputes at least every
+    QUOTA_DASHBOARD_MAX_AGE_SECONDS, so "held" and "planned" stay current.
+    """
+    config = current_app.config
+    key = (config["SQLALCHEMY_DATABASE_URI"], str(stamp_path(current_app)), year, series_id)
+    now, version = service.clock(), current_version().token
+    entry = DASHBOARDS.get(key)
+    if entry is not None and not fresh:
+        data, entry_version = entry
+        age = (now - data.now).total_seconds()
+        if 0 <= age <= config["QUOTA_DASHBOARD_MAX_AGE_SECONDS"] and (
+            entry_version == version or age < config["QUOTA_DASHBOARD_STALE_SECONDS"]
+        ):
+            return data
+    data = service.build_dashboard(year, now, series_id)
+    DASHBOARDS.put(key, (data, version))
+    return data
 
 
 @bp.before_request
 @login_required
 def require_login():
     pass
+
+
+@bp.after_request
+def forget_figures_after_changes(response):
+    """New targets show at once in this worker (others follow their data version)."""
+    if request.method == "POST" and response.status_code < 400:
+        DASHBOARDS.clear()
+    return response
 
 
 def require_organizer() -> None:
@@ -53,10 +102,11 @@ def dashboard():
     year = service.parse_year(request.args.get("year"))
     slug = request.args.get("series")
     series = service.find_series(slug) if slug else None
-    data = service.build_dashboard(year, service.clock(), series.id if series else None)
+    data = cached_dashboard(year, series.id if series else None, request.args.get("fresh"))
     return render_template(
         "admin/quotas.html",
         d=data,
+        list_limit=LIST_LIMIT,
         only_series=series,
         charts=pace_charts(data),
         progress_labels=figures.PROGRESS_LABELS,

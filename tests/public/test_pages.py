@@ -162,3 +162,19 @@ def test_busy_days_show_a_few_events_and_link_to_the_rest(client):
     week = client.get("/?view=week&week=2030-06-03").get_data(as_text=True)
     assert all(f"六月三日{hour}点" in week for hour in range(8, 15))
     assert 'class="more"' not in week
+
+
+def test_a_nation_of_societies_gets_a_text_filter_that_takes_names(client, monkeypatch):
+    monkeypatch.setattr("scheduler.public.views.SOCIETY_CHOICES", 2)
+    from tests.factories import make_society
+
+    hosts = [make_society(name=f"第{i}学会", short_name=f"学{i}") for i in range(3)]
+    make_event(start=local(2030, 6, 3, 9), host=hosts[0], title="甲的活动")
+    make_event(start=local(2030, 6, 3, 9), host=hosts[1], title="乙的活动")
+    db.session.commit()
+    html = client.get("/?from=2030-06-01").get_data(as_text=True)
+    assert '<input type="search" name="society"' in html and '<select name="society"' not in html
+    for value in (hosts[0].slug, "第0学会", "学0"):  # code, name or short name
+        html = client.get(f"/?from=2030-06-01&society={value}").get_data(as_text=True)
+        assert "甲的活动" in html and "乙的活动" not in html, value
+    assert client.get("/?from=2030-06-01&society=无此学会").status_code == 400

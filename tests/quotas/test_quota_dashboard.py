@@ -135,3 +135,45 @@ def test_the_dashboard_uses_a_constant_number_of_queries(client, count_queries, 
     large = count()
     assert small == large, (small, large)
     assert small <= 14
+
+
+def test_the_dashboard_reuses_its_figures_until_the_data_changes(
+    app, client, count_queries, monkeypatch
+):
+    freeze(monkeypatch)
+    organizer = make_user(Role.ORGANIZER)
+    fill_events(3, month=5)
+    db.session.commit()
+    sign_in(client, organizer.email)
+
+    def load(path="/admin/quotas?year=2027"):
+        with count_queries() as statements:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(statements)
+
+    # Computing the figures takes about ten queries; reusing them, only the signed-in user's.
+    computed = load()
+    assert computed >= 8
+    assert load() <= 3  # nothing changed: reused
+    fill_events(2, month=7)
+    db.session.commit()
+    assert load() >= 8  # a change: computed again (tests allow no staleness)
+    app.config["QUOTA_DASHBOARD_STALE_SECONDS"] = 60
+    fill_events(2, month=8)
+    db.session.commit()
+    assert load() <= 3  # within a minute of the last computation: reused
+    assert load("/admin/quotas?year=2027&fresh=1") >= 8  # "recompute now"
+
+
+def test_long_society_lists_are_cut_with_a_pointer_to_the_export(client, monkeypatch):
+    freeze(monkeypatch)
+    monkeypatch.setattr("scheduler.quotas.views.LIST_LIMIT", 2)
+    organizer = make_user(Role.ORGANIZER)
+    dormant = [make_society(name=f"沉寂学会{i}") for i in range(5)]
+    db.session.commit()
+    sign_in(client, organizer.email)
+    html = client.get("/admin/quotas?year=2027&lang=en").get_data(as_text=True)
+    section = html[html.index('id="dormant"') :]
+    assert sum(s.name in section for s in dormant) == 2
+    assert "3 more in the" in section and "export.csv" in section
