@@ -78,7 +78,8 @@ def seed(n_events: int, year: int = 2027, rng_seed: int = 7) -> dict:
         occurrences.append(
             {"event_id": event_id, "recurrence_id": start, "start_at": start, "end_at": end,
              "blocked_until": end + timedelta(minutes=30), "venue_id": venue, "host_id": host,
-             "series_id": None, "city": city, "holds_slot": True, "cancelled": False}
+             "series_id": None, "city": city, "holds_slot": True, "cancelled": False,
+             "public": True}
         )  # fmt: skip
         if rng.random() < 0.3:
             speakers.append({"event_id": event_id, "person_id": rng.randrange(n_people) + 1})

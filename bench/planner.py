@@ -183,7 +183,7 @@ def seed_province(rng: random.Random) -> None:
             {"event_id": event_id, "recurrence_id": start, "start_at": start, "end_at": end,
              "blocked_until": end + timedelta(minutes=30), "venue_id": venue, "host_id": host,
              "series_id": series_id, "city": CITIES[venue % len(CITIES)], "holds_slot": True,
-             "cancelled": False}
+             "cancelled": False, "public": True}
         )  # fmt: skip
         return event_id
 

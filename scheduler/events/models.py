@@ -186,6 +186,9 @@ class Occurrence(db.Model):
     # True while the event is submitted, approved or completed: its resources are held.
     holds_slot: Mapped[bool] = mapped_column(default=False)
     cancelled: Mapped[bool] = mapped_column(default=False)
+    # True while the event is on the public calendar (approved, completed or cancelled), so
+    # a busy month is ranked from this table alone, without probing every event's status.
+    public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     event: Mapped[Event] = relationship(back_populates="occurrences")
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import current_app
 
 from ..timeutil import local_zone
-from .enums import SLOT_HOLDING_STATUSES, EventStatus
+from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
 from .models import Event, Occurrence
 from .recurrence import expand
 
@@ -26,6 +26,7 @@ def sync_occurrences(event: Event) -> None:
         overrides=event.overrides,
     )
     holds = event.status in SLOT_HOLDING_STATUSES
+    public = event.status in PUBLIC_STATUSES
     venue = event.venue if event.venue is not None and not event.venue.is_online else None
     buffer = timedelta(minutes=venue.buffer_minutes) if venue else timedelta(0)
     city = (venue.city if venue else "") or event.host.city
@@ -42,5 +43,6 @@ def sync_occurrences(event: Event) -> None:
         occ.city = city
         occ.holds_slot = holds
         occ.cancelled = cancelled
+        occ.public = public
         wanted.append(occ)
     event.occurrences = wanted

@@ -244,22 +244,21 @@ def occurrences_by_day(
             for n, (lo, hi) in enumerate(local_day_range(d, d) for d in days)
         )
     ).subquery("days")
-    ranked = (
-        sa.select(
-            Occurrence.id.label("id"),
-            bounds.c.n,
-            sa.func.row_number()
-            .over(partition_by=bounds.c.n, order_by=(Occurrence.start_at, Occurrence.id))
-            .label("rank"),
-            sa.func.count().over(partition_by=bounds.c.n).label("total"),
-        )
-        .join(Occurrence.event)
-        .join(
-            bounds, sa.and_(Occurrence.start_at >= bounds.c.lo, Occurrence.start_at < bounds.c.hi)
-        )
-        .where(*filters.occurrence_conditions())
-        .subquery("ranked")
-    )
+    ranked = sa.select(
+        Occurrence.id.label("id"),
+        bounds.c.n,
+        sa.func.row_number()
+        .over(partition_by=bounds.c.n, order_by=(Occurrence.start_at, Occurrence.id))
+        .label("rank"),
+        sa.func.count().over(partition_by=bounds.c.n).label("total"),
+    ).join(bounds, sa.and_(Occurrence.start_at >= bounds.c.lo, Occurrence.start_at < bounds.c.hi))
+    plain = filters.start is None and filters.end is None and not filters.event_conditions()
+    if plain and set(filters.statuses) == set(PUBLIC_STATUSES):
+        # The plain public calendar: the occurrences' own flag, no look-up of each event.
+        ranked = ranked.where(Occurrence.public.is_(True))
+    else:
+        ranked = ranked.join(Occurrence.event).where(*filters.occurrence_conditions())
+    ranked = ranked.subquery("ranked")
     rows = db.session.execute(
         sa.select(ranked.c.id, ranked.c.n, ranked.c.total).where(ranked.c.rank <= per_day)
     ).all()

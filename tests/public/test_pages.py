@@ -178,3 +178,21 @@ def test_a_nation_of_societies_gets_a_text_filter_that_takes_names(client, monke
         html = client.get(f"/?from=2030-06-01&society={value}").get_data(as_text=True)
         assert "甲的活动" in html and "乙的活动" not in html, value
     assert client.get("/?from=2030-06-01&society=无此学会").status_code == 400
+
+
+def test_the_month_shows_an_event_once_it_is_published_and_keeps_it_when_cancelled(client):
+    from scheduler.events import workflow
+    from tests.factories import make_user
+
+    organizer = make_user()
+    event = make_event(start=local(2030, 6, 3, 9), title="待批活动", status=EventStatus.SUBMITTED)
+    db.session.commit()
+
+    def shown():
+        return "待批活动" in client.get("/?view=month&month=2030-06").get_data(as_text=True)
+
+    assert not shown()
+    workflow.approve(event, organizer, now=local(2030, 5, 1, 9))
+    assert shown() and event.occurrences[0].public
+    workflow.cancel(event, organizer, reason="台风")
+    assert shown()
