@@ -105,16 +105,19 @@ def app(backend, database_url, tmp_path):
 
 
 class FreshGlobalsClient(FlaskClient):
-    """The test's app context stays pushed, so clear what Flask-Login and Flask-Babel cache
-    on ``g``: each request must find its own user and locale, as in production."""
+    """The test's app context stays pushed, so clear what Flask-Login, Flask-Babel and
+    Flask-WTF cache on ``g``: each request must find its own user, locale and CSRF state, as
+    in production (else one client's token or passed check would carry over to the next)."""
+
+    CACHED = ("_login_user", "_flask_babel", "csrf_token", "csrf_valid")
 
     def open(self, *args, **kwargs):
-        for key in ("_login_user", "_flask_babel"):
+        for key in self.CACHED:
             g.pop(key, None)
         try:
             return super().open(*args, **kwargs)
         finally:
-            for key in ("_login_user", "_flask_babel"):
+            for key in self.CACHED:
                 g.pop(key, None)
 
 
