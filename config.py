@@ -74,6 +74,16 @@ class Config:
     FEED_VERSION_FILE = os.environ.get("FEED_VERSION_FILE", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 
+    # .ics import (scheduler/feeds/importer.py): a file over any of these is refused whole
+    # before it is parsed. Each event goes through the workflow (about 0.1 s), so the event
+    # limit also bounds how long an upload takes; raise it for a big import from the CLI.
+    IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    IMPORT_MAX_EVENTS = _env_int("IMPORT_MAX_EVENTS", 500)
+    IMPORT_MAX_LINE_LENGTH = _env_int("IMPORT_MAX_LINE_LENGTH", 50_000)  # characters, unfolded
+    # Request bodies beyond this are refused (413) before they are read: the upload plus room
+    # for the form around it.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", IMPORT_MAX_BYTES + 1024 * 1024)
+
     # --- background jobs (scheduler/jobs, docs/jobs.md) -------------------------------------
     # Host reminders before each occurrence: comma-separated offsets in days ("7d") or hours
     # ("36h"); each must be positive and at most a year (the scheduler refuses to start).

@@ -7,6 +7,7 @@ from config import load_config, resolve_secrets
 
 from .database import configure_engine
 from .extensions import babel, csrf, db, login_manager
+from .urls import guard_ids
 
 
 def select_locale() -> str:
@@ -81,6 +82,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(planner_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)
+    guard_ids(app)
     init_security(app)
     register_template_helpers(app)
     register_cli(app)

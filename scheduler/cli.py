@@ -130,16 +130,18 @@ def register_cli(app: Flask) -> None:
     @click.option("--approve", is_flag=True, help="Approve valid events instead of submitting.")
     def import_ics_command(path, society_slug, approve):
         """Import events from an .ics file; lists each as created/updated/unchanged/skipped."""
-        from pathlib import Path
+        from .feeds.importer import Limits, import_ics
 
-        from .feeds.importer import import_ics
-
+        with open(path, "rb") as file:  # one byte past the limit is enough to refuse it
+            data = file.read(Limits.from_config().max_bytes + 1)
         try:
-            result = import_ics(Path(path).read_bytes(), society_slug, approve=approve)
+            result = import_ics(data, society_slug, approve=approve)
         except BadInput as exc:
             raise click.ClickException(exc.message) from None
+        for note in result.notes:
+            click.echo(note)
         for item in result.items:
-            line = f"{item.outcome:9}  {item.uid}  {item.title}"
+            line = f"{item.outcome:9}  line {item.line}  {item.uid}  {item.title}"
             click.echo(line + (f"  — {item.reason}" if item.reason else ""))
         counts = ", ".join(
             f"{name} {result.count(name)}"

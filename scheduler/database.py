@@ -15,10 +15,26 @@ from .extensions import db
 
 _immediate = ContextVar("sqlite_immediate", default=False)
 
+# The largest id an INTEGER column holds: a bigger number from a URL or a body names no row
+# (and would overflow SQLite's driver or PostgreSQL's integer instead of finding nothing).
+MAX_ID = 2**31 - 1
+
 
 def configure_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
+
+    @app.teardown_appcontext
+    def drop_cut_connection(exc):
+        """Removing the session rolls its connection back; a connection the database cut (a
+        restart) fails that, and a request that had finished would end as a 500. Drop such a
+        connection instead. (Teardowns run in reverse: this one before Flask-SQLAlchemy's.)"""
+        try:
+            db.session.remove()
+        except sa.exc.DBAPIError:
+            db.session().invalidate()
+            db.session.remove()
+
     if engine.dialect.name != "sqlite":
         return
 

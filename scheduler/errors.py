@@ -1,8 +1,17 @@
 """Errors the user can cause become clear 4xx responses: JSON under /api, pages elsewhere."""
 
-from flask import Flask, jsonify, render_template, request
+import contextlib
+
+import sqlalchemy as sa
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+# A database that cannot be reached (restarting, failing over) is a 503 asking to come back
+# in this many seconds; pool_pre_ping gives the next request a fresh connection.
+RETRY_AFTER_SECONDS = 5
 
 
 class BadInput(Exception):
@@ -63,6 +72,31 @@ def register_error_handlers(app: Flask) -> None:
         message = exc.description if getattr(exc, "_scheduler_message", False) else None
         error = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, error, message or _default_message(exc))
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    def handle_database_error(exc: sa.exc.DBAPIError):
+        if not (isinstance(exc, sa.exc.OperationalError) or exc.connection_invalidated):
+            raise exc  # not an outage: a bug, answered with the usual 500
+        return database_unavailable()
+
+
+def database_unavailable():
+    """503 with Retry-After while the database is down, never a 500 with a traceback."""
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        db.session.rollback()
+    try:
+        message = _("The database is unavailable for a moment; please try again shortly.")
+        response = make_response(error_response(503, "database_unavailable", message))
+    except sa.exc.SQLAlchemyError:
+        # The language or the page needs the database too (the user behind a session or a
+        # token): answer in both languages without it.
+        message = "数据库暂时无法访问，请稍后重试。The database is unavailable for a moment."
+        if wants_json():
+            response = make_response(jsonify(error="database_unavailable", message=message), 503)
+        else:
+            response = make_response(message, 503, {"Content-Type": "text/plain; charset=utf-8"})
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def fail(status: int, message: str):

@@ -80,24 +80,28 @@ class Cluster:
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
+        self.options = options  # restart() starts the server the same way
+        self._start_server()
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _start_server(self) -> None:
+        """pg_ctl start, returning once the server accepts connections."""
+        data, log = str(self.data), str(self.dir / "log")
+        self._run("pg_ctl", "-D", data, "-o", self.options, "-l", log, "-w", "-t", "60", "start")
 
     def create_database(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def restart(self, while_down=None) -> None:
+        """Stop the server as an operator would (fast: every session is cut off), call
+        ``while_down()`` if given, then start it again and return once it accepts connections."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        try:
+            if while_down is not None:
+                while_down()
+        finally:
+            self._start_server()
 
     def stop(self) -> None:
         with contextlib.suppress(PostgresUnavailable):

@@ -4,14 +4,15 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import BadInput, fail
+from ..errors import BadInput, error_response, fail
 from ..events import workflow
 from ..events.enums import EventKind, EventStatus
 from ..events.models import Event
 from ..events.queries import event_loader_options, parse_filters
 from ..extensions import db
-from ..feeds.importer import MAX_BYTES, import_ics
+from ..feeds.importer import Limits, import_ics, too_large
 from ..societies.models import Society
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -72,9 +73,6 @@ def bulk_approve():
 @bp.route("/import", methods=["GET", "POST"])
 def import_calendar():
     """Upload an .ics file for a society; the result lists every item with its outcome."""
-    societies = db.session.scalars(
-        sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
-    ).all()
     result, error = None, None
     if request.method == "POST":
         upload = request.files.get("file")
@@ -82,14 +80,30 @@ def import_calendar():
             if upload is None or not upload.filename:
                 raise BadInput(_("Choose an .ics file."), field="file")
             result = import_ics(
-                upload.read(MAX_BYTES + 1),
+                upload.read(Limits.from_config().max_bytes + 1),  # the importer says "too big"
                 request.form.get("society", ""),
                 approve="approve" in request.form,
                 by=current_user,
             )
         except BadInput as exc:
             error = exc.message
-    status = 400 if error else 200
+    return _import_page(result, error, 400 if error else 200)
+
+
+def _import_page(result, error, status):
+    societies = db.session.scalars(
+        sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
+    ).all()
     return render_template(
         "admin/import.html", societies=societies, result=result, error=error
     ), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(exc):
+    """A body over MAX_CONTENT_LENGTH is refused unread, even before the CSRF check reads the
+    form, so organizers are told why on the import form; anyone else gets the error page."""
+    message = too_large()
+    if request.endpoint == "admin.import_calendar" and getattr(current_user, "is_organizer", 0):
+        return _import_page(None, message, 413)
+    return error_response(413, "request_entity_too_large", message)

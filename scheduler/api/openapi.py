@@ -236,6 +236,14 @@ SCHEMAS["EventInput"] = {
         "is_major": {"type": "boolean"},
     },
 }
+# The conflict check takes an event body, or the id of an existing event plus the changes.
+SCHEMAS["ConflictCheck"] = {
+    **SCHEMAS["EventInput"],
+    "properties": {
+        "id": {"type": "integer", "description": "An existing event, changed by the body."},
+        **SCHEMAS["EventInput"]["properties"],
+    },
+}
 SCHEMAS["Decision"] = {
     "type": "object",
     "properties": {
@@ -814,7 +822,7 @@ def build_document() -> dict:
                 "post": {
                     "summary": "Findings for an event body; writes nothing",
                     "security": SECURED,
-                    "requestBody": _json_body("EventInput"),
+                    "requestBody": _json_body("ConflictCheck"),
                     "responses": {"200": _ok("Findings", "The findings."), **WRITE_ERRORS},
                 }
             },

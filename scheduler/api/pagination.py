@@ -3,6 +3,7 @@
 from flask import current_app
 from flask_babel import gettext as _
 
+from ..database import MAX_ID
 from ..errors import BadInput, NotFound
 
 
@@ -15,6 +16,8 @@ def parse_page(args) -> tuple[int, int]:
         raise BadInput(_("page and per_page must be whole numbers."), field="page") from None
     if page < 1:
         raise BadInput(_("page must be 1 or more."), field="page")
+    if page > MAX_ID:  # past any last page, and an OFFSET the database would not take
+        raise BadInput(_("page must be between 1 and %(max)s.", max=MAX_ID), field="page")
     if not 1 <= per_page <= max_size:
         raise BadInput(_("per_page must be between 1 and %(max)s.", max=max_size), field="per_page")
     return page, per_page

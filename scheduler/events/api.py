@@ -8,6 +8,7 @@ from ..accounts.auth import user_from_bearer
 from ..accounts.models import User
 from ..api import bp
 from ..api.pagination import page_envelope, parse_page
+from ..database import MAX_ID
 from ..errors import BadInput, NotFound, fail
 from . import workflow
 from .conflicts import finding_to_json
@@ -64,7 +65,7 @@ def json_body() -> dict:
 
 
 def _event_or_404(event_id: int) -> Event:
-    event = get_event(event_id)
+    event = get_event(event_id) if abs(event_id) <= MAX_ID else None
     if event is None:
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
     return event
@@ -118,7 +119,7 @@ def check_conflicts():
         fail(401, _("Send an API token: Authorization: Bearer <token>."))
     body = dict(json_body())
     event_id = body.pop("id", None)
-    if event_id is not None and not isinstance(event_id, int):
+    if event_id is not None and (not isinstance(event_id, int) or isinstance(event_id, bool)):
         raise BadInput(_("id must be a number."), field="id")
     current = _event_or_404(event_id) if event_id is not None else None
     findings = workflow.preview(body, user, current)

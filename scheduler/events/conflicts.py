@@ -8,8 +8,9 @@ number of queries per check does not grow with the number of events.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import gettext
+from flask_login import current_user
 
 from .. import rules
 from ..extensions import db
@@ -19,7 +20,7 @@ from ..rules.policy import policy_for
 from ..timeutil import local_day_range, local_zone, to_local
 from ..types import utcnow
 from ..venues.models import Venue
-from .enums import SLOT_HOLDING_STATUSES
+from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES
 from .models import Event, EventAudience, Occurrence, event_speakers
 from .recurrence import expand
 
@@ -106,6 +107,7 @@ def load_bookings(p: rules.Proposal, padding: timedelta) -> list[rules.Booking]:
             Occurrence.series_id,
             Occurrence.city,
             Event.title,
+            Event.status,
         )
         .join(Event, Event.id == Occurrence.event_id)
         .where(Occurrence.id.in_(sa.select(ids.c.id)), Event.status.in_(SLOT_HOLDING_STATUSES))
@@ -130,7 +132,7 @@ def load_bookings(p: rules.Proposal, padding: timedelta) -> list[rules.Booking]:
     return [
         rules.Booking(
             event_id=r.event_id,
-            title=r.title,
+            title=_shown_title(r.title, r.status, r.host_id),
             start=r.start_at,
             end=r.end_at,
             host_id=r.host_id,
@@ -142,6 +144,18 @@ def load_bookings(p: rules.Proposal, padding: timedelta) -> list[rules.Booking]:
         )
         for r in rows
     ]
+
+
+def _shown_title(title: str, status, host_id: int) -> str:
+    """Whoever checks learns that another society's filing awaiting approval takes the
+    slot, not what it is; its host's editors, organizers and jobs see the title."""
+    if status in PUBLIC_STATUSES or not has_request_context():
+        return title
+    if current_user.is_authenticated and (
+        current_user.is_organizer or current_user.society_id == host_id
+    ):
+        return title
+    return gettext("an event of another society awaiting approval")
 
 
 def _year_counts(p: rules.Proposal, tz) -> tuple[dict, dict]:

@@ -1,6 +1,7 @@
 """Event input from the API, the portal form and the importer: validated before anything
 is written. Every problem becomes a BadInput naming the field, in the user's language."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -9,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..campaigns.models import Campaign
+from ..database import MAX_ID
 from ..errors import BadInput
 from ..extensions import db
 from ..people.models import Person
@@ -20,6 +22,9 @@ from .enums import Audience, EventKind
 from .recurrence import RecurrenceError, expand, normalize_rrule
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_URL = 200, 20_000, 500
+# C0 controls but tab and line breaks, and DEL: iCalendar text and XML (Excel) cannot carry
+# them, and PostgreSQL refuses NUL.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MIN_YEAR, MAX_YEAR = 1970, 2100
 
 # Fields an API/portal body may carry, and which model attribute each sets.
@@ -70,12 +75,18 @@ def _text(body, name, limit, required=False) -> str:
     value = value.strip()
     if required and not value:
         raise BadInput(_("%(field)s is required.", field=name), field=name)
+    refuse_control_characters(value, name)
     if len(value) > limit:
         raise BadInput(
             _("%(field)s is longer than %(limit)s characters.", field=name, limit=limit),
             field=name,
         )
     return value
+
+
+def refuse_control_characters(value: str, name: str) -> None:
+    if CONTROL_CHARACTERS.search(value):
+        raise BadInput(_("%(field)s contains control characters.", field=name), field=name)
 
 
 def _moment(value, name: str, all_day: bool) -> datetime:
@@ -107,7 +118,10 @@ def _ref(model, value, name: str):
     column = model.id if isinstance(value, int) and not isinstance(value, bool) else model.slug
     if column is model.slug and not isinstance(value, str):
         raise BadInput(_("%(field)s must be an id or a slug.", field=name), field=name)
-    row = db.session.scalar(sa.select(model).where(column == value))
+    if column is model.id and abs(value) > MAX_ID:
+        row = None  # no such id, and the database's integer would overflow
+    else:
+        row = db.session.scalar(sa.select(model).where(column == value))
     if row is None:
         raise BadInput(_("Unknown %(field)s: %(value)s.", field=name, value=value), field=name)
     return row
@@ -247,6 +261,7 @@ def _parse_time(body, current, out: EventInput) -> None:
         messages = {
             "unbounded": _("The repetition needs an end: give COUNT or UNTIL."),
             "too_many": _("The repetition gives more than %(n)s dates.", n=limit),
+            "never": _("The repetition never gives a date (for example the 30th of February)."),
             "override": _("These are not dates of the repetition: %(keys)s", keys=exc.detail),
         }
         if exc.code == "override":

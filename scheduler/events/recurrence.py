@@ -56,6 +56,21 @@ def normalize_rrule(rule: str) -> str:
     return rule.upper()
 
 
+PROBE_YEAR = 9968  # a leap year 31 years before dateutil's last year
+
+
+def _matches_ever(rule: str, first_local: datetime) -> bool:
+    """Whether the rule gives any date at all. dateutil walks a rule that can never match
+    (the 30th of February, a BYSETPOS beyond the set) up to the year 9999 before it gives
+    up, which takes tens of seconds; any rule that matches does so within 28 years (the
+    calendar's cycle of weekdays and leap days), so the last 31 years are probed instead."""
+    endless = ";".join(
+        part for part in rule.split(";") if not part.startswith(("COUNT=", "UNTIL="))
+    )
+    probe = rrulestr("RRULE:" + endless, dtstart=first_local.replace(year=PROBE_YEAR))
+    return next(iter(probe), None) is not None
+
+
 def expand(
     start: datetime,
     end: datetime,
@@ -85,6 +100,8 @@ def expand(
         parsed = rrulestr("RRULE:" + _local_until(rule, tz), dtstart=first_local)
     except (ValueError, TypeError) as exc:
         raise RecurrenceError("invalid", str(exc)) from None
+    if not _matches_ever(rule, first_local):
+        raise RecurrenceError("never")
     excluded = set(exdates or [])
     moved = dict(overrides or {})
     slots: list[Slot] = []

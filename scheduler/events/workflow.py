@@ -26,14 +26,15 @@ from ..rules import Finding, has_errors
 from ..types import utcnow
 from .conflicts import check_event, finding_to_json
 from .enums import PUBLIC_STATUSES, EventStatus
-from .input import parse_event_input
-from .models import Event
+from .input import parse_event_input, refuse_control_characters
+from .models import Event, Occurrence
 from .occurrences import sync_occurrences
 
 S = EventStatus
 # Errors that no override can approve: a double-booked hall or speaker.
 NEVER_OVERRIDDEN = frozenset({"venue_overlap", "speaker_overlap"})
 MAX_REASON = 2000
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 _in_batch = ContextVar("workflow_batch", default=False)
@@ -158,6 +159,7 @@ def _clean_reason(reason, required: bool) -> str:
         raise BadInput(_("Please give a reason."), field="reason")
     if len(reason) > MAX_REASON:
         raise BadInput(_("The reason is longer than %(n)s characters.", n=MAX_REASON), "reason")
+    refuse_control_characters(reason, "reason")
     return reason
 
 
@@ -173,6 +175,36 @@ def _save_slots(event: Event) -> None:
         _rollback()
         findings = check_event(event)
         raise TransitionRefused(_("This event conflicts with others."), findings) from None
+    except sa.exc.OperationalError as exc:
+        # Two submissions whose slots overlap, each flushed before the other committed, wait
+        # on each other in the exclusion constraint; PostgreSQL aborts one (40P01) and the
+        # other goes on to hold the slot. The aborted one lost the race: 409, not an outage.
+        if getattr(exc.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
+        if _in_batch.get():
+            raise TransitionRefused(_("The venue was taken meanwhile.")) from None
+        _rollback()
+        _wait_for_slot_writers(event)
+        findings = check_event(event)
+        raise TransitionRefused(_("This event conflicts with others."), findings) from None
+
+
+def _wait_for_slot_writers(event: Event) -> None:
+    """Wait until transactions still writing occurrences in this event's venue and time
+    have ended (FOR SHARE waits on their row locks), so the findings show the winner."""
+    times = [(o.start_at, o.blocked_until) for o in event.occurrences]
+    if event.venue_id is None or not times:
+        return
+    db.session.execute(
+        sa.select(Occurrence.id)
+        .where(
+            Occurrence.venue_id == event.venue_id,
+            Occurrence.event_id != event.id,
+            Occurrence.start_at < max(end for _, end in times),
+            Occurrence.blocked_until > min(start for start, _ in times),
+        )
+        .with_for_update(read=True)
+    ).all()
 
 
 def create_event(
@@ -360,6 +392,8 @@ def complete(
 ) -> Outcome:
     """Mark an approved event held once all its sessions have ended (the jobs do it); the
     notice asks the host for the attendance, which may also be given here."""
+    if not (by and by.is_organizer):  # permission before state: no hints to others
+        raise Forbidden(_("Only organizers may do this."))
     now = now or utcnow()
     given = actual_attendance not in (None, "")
     count = _attendance(actual_attendance) if given else None

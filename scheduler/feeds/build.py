@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Timezone, vRecur
+from icalendar import Calendar, Timezone, vRecur, vText
 from icalendar import Event as VEvent
 
 from ..events.enums import EventStatus
@@ -161,10 +161,12 @@ def calendar_bytes(meta: FeedMeta, fragments: list[bytes], needs_timezone: bool)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", meta.name)
-    cal.add("x-wr-calname", meta.name)
-    cal.add("description", meta.description)
-    cal.add("x-wr-caldesc", meta.description)
+    # icalendar does not know NAME and the X-WR- names as text: say so, or a name (a series,
+    # a society, an event's title) would be written unescaped, line breaks and all.
+    cal.add("name", vText(str(meta.name)))
+    cal.add("x-wr-calname", vText(str(meta.name)))
+    cal.add("description", vText(str(meta.description)))
+    cal.add("x-wr-caldesc", vText(str(meta.description)))
     cal.add("x-wr-timezone", meta.tzid)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")

@@ -1,31 +1,128 @@
 """Importing events from an .ics file (another calendar a society already keeps).
 
-Each VEVENT is matched by UID: new ones are created, changed ones updated, identical ones
-left alone, so importing the same file twice changes nothing. Every item goes through the
-workflow functions and the conflict engine; the whole file is one transaction, and each
-refused item is rolled back alone and reported with its reason.
+Reading comes first and writes nothing: the raw bytes are held to the size limit, decoded
+(UTF-8, UTF-16/32 with a byte-order mark, or GB18030), and scanned (structure, nesting,
+line lengths, the number of events) before any iCalendar parsing; then each VEVENT is
+parsed on its own, only the properties the importer uses, into plain values, so memory and
+time stay proportional to the file. A file with a problem there is refused whole, every
+problem listed with its line.
+
+Importing matches each event by UID: new ones are created, changed ones updated, identical
+ones left alone, so importing the same file twice changes nothing. Every item goes through
+the workflow functions and the conflict engine; the whole file is one transaction, and an
+item the rules refuse is rolled back alone and reported as skipped with its reason.
 """
 
+import codecs
+import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from dateutil.tz import tzical
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from icalendar import Calendar
+from icalendar import Component
+from icalendar.timezone import tzp
 
 from ..errors import BadInput
 from ..events import workflow
 from ..events.enums import EventKind, EventStatus
-from ..events.input import EventInput, parse_event_input
+from ..events.input import (
+    CONTROL_CHARACTERS,
+    MAX_YEAR,
+    MIN_YEAR,
+    EventInput,
+    parse_event_input,
+)
 from ..events.models import Event
 from ..extensions import db
 from ..societies.models import Society
 from ..timeutil import local_zone
 from ..venues.models import Venue
 
+# Defaults of the IMPORT_* settings (config.py).
 MAX_BYTES = 5 * 1024 * 1024
-MAX_EVENTS = 5000
+MAX_EVENTS = 500
+MAX_LINE_LENGTH = 50_000  # characters of one unfolded line that is read
+# Fixed bounds. VCALENDAR > VTIMEZONE > STANDARD and VCALENDAR > VEVENT > VALARM are 3 deep.
+MAX_DEPTH = 8
+MAX_PROPERTIES = 1000  # lines read from one event or time zone (500 EXDATE lines fit)
+MAX_TIME_ZONES = 50
+MAX_PROBLEMS = 100  # reading stops there; the first SHOWN_PROBLEMS are listed
+SHOWN_PROBLEMS = 20
+MAX_UID = 255  # Event.imported_uid
+MAX_RRULE = 500  # Event.rrule
+
+# What the importer reads of a VEVENT; every other line (X-…, ATTACH, ATTENDEE, VALARM…)
+# is skipped unparsed and costs nothing but its bytes.
+EVENT_PROPERTIES = frozenset({
+    "UID", "SUMMARY", "DESCRIPTION", "LOCATION", "CATEGORIES", "STATUS", "DTSTART", "DTEND",
+    "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID",
+})  # fmt: skip
+REPEATABLE = frozenset({"CATEGORIES", "EXDATE", "RDATE"})
+# What is read of a VTIMEZONE whose TZID is not a known name (no EXRULE: see _plain_yearly_rule).
+TIME_ZONE_PROPERTIES = frozenset(
+    {"TZID", "DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "TZNAME", "RRULE", "RDATE"}
+)
+
+_OF_INTEREST = re.compile(  # the BEGIN, END and property lines that are read
+    r"^(?:" + "|".join(EVENT_PROPERTIES | TIME_ZONE_PROPERTIES | {"BEGIN", "END"}) + ")[;:]",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+_BINARY_KINDS = (
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"%PDF", "PDF"),
+    (b"PK\x03\x04", "ZIP (.docx, .xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "Microsoft Office (.doc, .xls)"),
+    (b"\x1f\x8b", "gzip"),
+)
+_TEXT_KINDS = (
+    (re.compile(r"\s*<(!doctype\s+html|html)", re.IGNORECASE), "HTML"),
+    (re.compile(r"\s*<"), "XML"),
+    (re.compile(r"\s*[\[{]"), "JSON"),
+)
+_BREAK = re.compile(r"\r?\n(?![ \t])")  # a line break that is not a fold
+_FOLD = re.compile(r"\r?\n[ \t]")
+_NAME = re.compile(r"([A-Za-z0-9-]+)[;:]")
+_NONBLANK = re.compile(r"\S")
+# The start of a line that is neither blank, nor a fold, nor NAME: or NAME;
+_NOT_A_LINE = re.compile(r"^(?=[^ \t\r\n])(?![A-Za-z0-9-]+[;:])", re.MULTILINE)
+_COMPONENT = re.compile(r"[A-Z0-9-]+")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_WEEKDAY = re.compile(r"([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)")
+_TIME_ZONE_RULE_PARTS = frozenset(
+    {"FREQ", "BYMONTH", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "WKST"}
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = MAX_BYTES
+    max_events: int = MAX_EVENTS
+    max_line_length: int = MAX_LINE_LENGTH
+
+    @classmethod
+    def from_config(cls) -> "Limits":
+        if not has_app_context():
+            return cls()
+        config = current_app.config
+        return cls(
+            config.get("IMPORT_MAX_BYTES", MAX_BYTES),
+            config.get("IMPORT_MAX_EVENTS", MAX_EVENTS),
+            config.get("IMPORT_MAX_LINE_LENGTH", MAX_LINE_LENGTH),
+        )
 
 
 @dataclass
@@ -35,14 +132,569 @@ class ImportItem:
     outcome: str  # created | updated | unchanged | skipped
     reason: str = ""
     event_id: int | None = None
+    line: int = 0  # where its VEVENT begins in the file
 
 
 @dataclass
 class ImportResult:
     items: list[ImportItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the whole file (its encoding)
 
     def count(self, outcome: str) -> int:
         return sum(1 for item in self.items if item.outcome == outcome)
+
+
+@dataclass
+class Entry:
+    """One VEVENT as plain values; ``skip`` says why the rules cannot take it."""
+
+    line: int
+    uid: str
+    title: str
+    description: str = ""
+    location: str = ""
+    categories: list[str] = field(default_factory=list)
+    start: date | None = None
+    end: date | None = None  # DTEND, or DTSTART + DURATION; None when neither is given
+    rrule: str = ""
+    exdates: list[date] = field(default_factory=list)
+    has_rdate: bool = False
+    cancelled: bool = False
+    recurrence_id: date | None = None
+    skip: str = ""
+
+
+@dataclass
+class CalendarFile:
+    entries: list[Entry]
+    notes: list[str]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_calendar(data: bytes, limits: Limits | None = None) -> CalendarFile:
+    """Every VEVENT of an .ics file as plain values. Raises BadInput naming each problem and
+    its line when the file cannot be read, or breaks a limit."""
+    limits = limits or Limits.from_config()
+    if len(data) > limits.max_bytes:
+        _refuse(too_large(limits))
+    if not data.strip():
+        _refuse(_("The file is empty."))
+    for signature, kind in _BINARY_KINDS:
+        if data.startswith(signature):
+            _refuse(_("This is not an iCalendar (.ics) file: it looks like %(kind)s.", kind=kind))
+    text, encoding = _decode(data)
+    notes = []
+    if encoding == "gb18030":
+        notes.append(_("The file is not UTF-8; it was read as GB18030 (GBK). Check the titles."))
+    problems = _Problems()
+    blocks = _scan(text, limits, problems)
+    del text  # the blocks hold what is read
+    problems.raise_any()
+    zones = {}  # the file's own time zones, by TZID
+    for block in blocks:
+        if block.name == "VTIMEZONE":
+            _read_time_zone(block, zones, problems)
+    problems.raise_any()  # events need their time zones
+    entries = []
+    for block in blocks:
+        if block.name == "VEVENT":
+            entry = _read_event(block, zones, problems)
+            if entry is not None:
+                entries.append(entry)
+        block.lines.clear()
+    problems.raise_any()
+    return CalendarFile(entries, notes)
+
+
+def too_large(limits: Limits | None = None) -> str:
+    """The message for a file over the byte limit (also the upload form's 413)."""
+    limit = (limits or Limits.from_config()).max_bytes
+    return _("The file is larger than %(limit)s.", limit=_size(limit))
+
+
+def _refuse(message: str):
+    raise BadInput(message, field="file")
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(n / 1024))} KB"
+
+
+class _Problems:
+    """Collects what cannot be read, so that all of it is reported at once."""
+
+    def __init__(self):
+        self.found: list[tuple[int, str]] = []
+
+    def add(self, line: int, problem: str, uid: str = "") -> None:
+        if uid:
+            message = _("Line %(line)s (%(uid)s): %(problem)s", line=line, uid=uid, problem=problem)
+        else:
+            message = _("Line %(line)s: %(problem)s", line=line, problem=problem)
+        self.found.append((line, message))
+
+    def full(self) -> bool:
+        return len(self.found) >= MAX_PROBLEMS
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        shown = [message for _line, message in sorted(self.found)[:SHOWN_PROBLEMS]]
+        more = len(self.found) - len(shown)
+        if more:
+            shown.append(_("… and %(count)s more problems.", count=more))
+        _refuse("\n".join([_("The file was not imported; nothing was changed:"), *shown]))
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text and the codec it was read with: UTF-8 (a byte-order mark is allowed), UTF-16
+    or UTF-32 with a byte-order mark, or GB18030 — which includes GBK and GB2312, what Chinese
+    Windows programs write — for bytes that are not UTF-8 but are GB18030."""
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError as exc:
+                line = data[: exc.start].decode(codec, "replace").count("\n") + 1
+                _refuse(_not_text(label, line))
+    if b"\0" in data:
+        _refuse(
+            _(
+                "Line %(line)s contains a NUL byte: this is not a text file, or it is UTF-16 "
+                "without a byte-order mark. Save it as UTF-8 and import it again.",
+                line=data.count(b"\n", 0, data.index(b"\0")) + 1,
+            )
+        )
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+    if _damaged_utf8(data):
+        _refuse(_not_text("UTF-8", line))
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        _refuse(_not_text("UTF-8 / GB18030 (GBK)", line))
+
+
+def _not_text(encoding: str, line: int) -> str:
+    return _(
+        "The file is not valid %(encoding)s text: line %(line)s cannot be read. Save it as "
+        "UTF-8 and import it again.",
+        encoding=encoding,
+        line=line,
+    )
+
+
+def _damaged_utf8(data: bytes) -> bool:
+    """Bytes that are mostly valid UTF-8 are a damaged UTF-8 file (cut in the middle of a
+    character, a stray byte), not text in another encoding: GBK text read as UTF-8 yields
+    far more invalid sequences than valid characters."""
+    text = data.decode("utf-8", "replace")
+    invalid = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - invalid
+    return valid > invalid
+
+
+def _lines_of_interest(text: str, max_length: int):
+    """(line number, unfolded text, its beginning, where it ends) for each BEGIN, END and
+    property line that is read, found by one regular expression: the lines in between (X-…,
+    ATTACH, VALARM…) never reach Python one by one. The text is None for a line longer than
+    ``max_length``, which is then measured, not copied."""
+    number, counted = 1, 0
+    for match in _OF_INTEREST.finditer(text):
+        begin = match.start()
+        number += text.count("\n", counted, begin)
+        counted = begin
+        found = _BREAK.search(text, begin)
+        end = found.start() if found else len(text)
+        folds = text.count("\n", begin, end)
+        if end - begin - 3 * folds > max_length:  # too long however it unfolds
+            yield number, None, text[begin : begin + 100], end
+            continue
+        raw = text[begin:end]
+        content = _FOLD.sub("", raw) if folds else raw
+        if len(content) > max_length:
+            yield number, None, content[:100], end
+        else:
+            yield number, content.rstrip("\r"), content, end
+
+
+@dataclass
+class _Block:
+    """The lines of one VEVENT or VTIMEZONE that are read, with the line of each property."""
+
+    name: str
+    line: int
+    lines: list[str] = field(default_factory=list)
+    where: dict[str, int] = field(default_factory=dict)
+    full: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\r\n".join(self.lines) + "\r\n"
+
+
+def _snippet(text: str) -> str:
+    return text[:40] + ("…" if len(text) > 40 else "")
+
+
+def _scan(text: str, limits: Limits, problems: _Problems) -> list[_Block]:
+    """Check the structure and keep the lines of each VEVENT and VTIMEZONE that are read.
+    Nesting is tracked with a list, so no depth can exhaust the Python stack."""
+    first = _NONBLANK.search(text)
+    if first is None:
+        _refuse(_("The file is empty."))
+    number = text.count("\n", 0, first.start()) + 1
+    lines = _lines_of_interest(text, limits.max_line_length)
+    opening = next(lines, None)
+    if (
+        opening is None
+        or opening[0] != number
+        or (opening[1] or "").rstrip().upper() != "BEGIN:VCALENDAR"
+    ):
+        _refuse(
+            _not_a_calendar(
+                text[first.start() : first.start() + 41].partition("\n")[0].rstrip("\r"), number
+            )
+        )
+    _find_bad_lines(text, problems)
+    stack: list[tuple[str, int]] = [("VCALENDAR", number)]  # (component, line of its BEGIN)
+    blocks: list[_Block] = []
+    block: _Block | None = None
+    events = zones = 0
+    for number, content, head, end in lines:
+        if problems.full():
+            return blocks
+        name = _NAME.match(head).group(1).upper()
+        if name in ("BEGIN", "END"):
+            value = content[len(name) + 1 :].strip().upper() if content else ""
+            if content is None or content[len(name)] != ":" or not _COMPONENT.fullmatch(value):
+                problems.add(number, _("“%(text)s” is not an iCalendar line (NAME:value).",
+                                       text=_snippet(head)))  # fmt: skip
+                return blocks
+            if name == "BEGIN":
+                problem = _begin_problem(value, stack)
+                if problem:
+                    problems.add(number, problem)
+                    return blocks
+                if value == "VEVENT":
+                    events += 1
+                    if events > limits.max_events:
+                        _refuse(_("The file has more than %(n)s events.", n=limits.max_events))
+                    if len(stack) == 1:
+                        block = _Block("VEVENT", number, ["BEGIN:VEVENT"])
+                    else:
+                        problems.add(
+                            number,
+                            _(
+                                "a VEVENT must be directly inside the VCALENDAR, not inside "
+                                "%(open)s of line %(begin)s.",
+                                open=stack[-1][0],
+                                begin=stack[-1][1],
+                            ),
+                        )
+                elif value == "VTIMEZONE" and len(stack) == 1:
+                    zones += 1
+                    if zones > MAX_TIME_ZONES:
+                        problems.add(number, _("the file defines more than %(n)s time zones.",
+                                               n=MAX_TIME_ZONES))  # fmt: skip
+                        return blocks
+                    block = _Block("VTIMEZONE", number)
+                stack.append((value, number))
+            else:
+                if value != stack[-1][0]:
+                    problems.add(number, _end_problem(value, stack))
+                    return blocks
+                stack.pop()
+            if block is not None and block.name == "VTIMEZONE":
+                block.lines.append(content)  # its STANDARD and DAYLIGHT parts too
+            if name == "END" and len(stack) == 1 and block is not None:
+                if block.name == "VEVENT":
+                    block.lines.append("END:VEVENT")
+                blocks.append(block)
+                block = None
+            if not stack:
+                rest = _NONBLANK.search(text, end)
+                if rest:
+                    problems.add(
+                        number + text.count("\n", end, rest.start()),
+                        _("there is more after END:VCALENDAR; a file holds one calendar."),
+                    )
+                return blocks
+            continue
+        if block is not None and (
+            name in TIME_ZONE_PROPERTIES
+            if block.name == "VTIMEZONE"
+            else len(stack) == 2 and name in EVENT_PROPERTIES
+        ):
+            _keep(block, name, number, content, head, limits, problems)
+    for open_name, begin in reversed(stack):
+        problems.add(
+            begin,
+            _(
+                "BEGIN:%(name)s is never closed (END:%(name)s is missing: is the file cut off?).",
+                name=open_name,
+            ),
+        )
+    return blocks
+
+
+def _find_bad_lines(text: str, problems: _Problems) -> None:
+    number, counted = 1, 0
+    for match in _NOT_A_LINE.finditer(text):
+        number += text.count("\n", counted, match.start())
+        counted = match.start()
+        line = text[counted : counted + 41].partition("\n")[0].rstrip("\r")
+        problems.add(number, _("“%(text)s” is not an iCalendar line (NAME:value).",
+                               text=_snippet(line)))  # fmt: skip
+        if problems.full():
+            return
+
+
+def _begin_problem(value: str, stack: list) -> str:
+    if len(stack) >= MAX_DEPTH:
+        return _("components are nested more than %(n)s deep.", n=MAX_DEPTH)
+    if value == "VCALENDAR":
+        return _("BEGIN:VCALENDAR inside %(open)s of line %(begin)s.", open=stack[-1][0],
+                 begin=stack[-1][1])  # fmt: skip
+    return ""
+
+
+def _end_problem(value: str, stack: list) -> str:
+    if any(open_name == value for open_name, _begin in stack):
+        return _(
+            "END:%(name)s comes before END:%(open)s (BEGIN:%(open)s is on line %(begin)s).",
+            name=value,
+            open=stack[-1][0],
+            begin=stack[-1][1],
+        )
+    return _("END:%(name)s has no BEGIN:%(name)s before it.", name=value)
+
+
+def _keep(block: _Block, name, number, content, head, limits: Limits, problems) -> None:
+    """Keep one line of an event or time zone, or say why it cannot be read."""
+    if content is None:
+        problems.add(number, _("the %(name)s line is longer than %(limit)s characters.",
+                               name=name, limit=limits.max_line_length))  # fmt: skip
+    elif CONTROL_CHARACTERS.search(content):
+        code = f"{ord(CONTROL_CHARACTERS.search(content).group()):04X}"
+        problems.add(number, _("%(name)s contains the control character U+%(code)s.",
+                               name=name, code=code))  # fmt: skip
+    elif block.name == "VEVENT" and name in block.where and name not in REPEATABLE:
+        problems.add(number, _("%(name)s appears twice in one event (first on line %(first)s).",
+                               name=name, first=block.where[name]))  # fmt: skip
+    elif len(block.lines) >= MAX_PROPERTIES:
+        if not block.full:
+            problems.add(block.line, _("this %(name)s has more than %(n)s lines.",
+                                       name=block.name, n=MAX_PROPERTIES))  # fmt: skip
+        block.full = True
+    else:
+        block.lines.append(content)
+        block.where.setdefault(name, number)
+
+
+def _not_a_calendar(first_line: str, number: int) -> str:
+    for pattern, kind in _TEXT_KINDS:
+        if pattern.match(first_line):
+            return _("This is not an iCalendar (.ics) file: it looks like %(kind)s.", kind=kind)
+    return _(
+        "This is not an iCalendar (.ics) file: it must begin with BEGIN:VCALENDAR, not with "
+        "“%(text)s” (line %(line)s).",
+        text=_snippet(first_line),
+        line=number,
+    )
+
+
+def _known_zone(tzid: str) -> bool:
+    try:
+        return tzp.timezone(tzid) is not None
+    except Exception:  # a TZID no provider understands is simply not known
+        return False
+
+
+def _read_time_zone(block: _Block, zones: dict, problems: _Problems) -> None:
+    """A time zone known by name (IANA, Windows) is left to icalendar; any other is built
+    from its definition for this file only (icalendar would keep it for the whole process)."""
+    tzid = next(
+        (line.split(":", 1)[-1].strip() for line in block.lines if _NAME.match(line)
+         and _NAME.match(line).group(1).upper() == "TZID"),
+        "",
+    )  # fmt: skip
+    if not tzid:
+        problems.add(block.line, _("the VTIMEZONE has no TZID."))
+        return
+    if _known_zone(tzid):
+        return
+    changes = sum(line.count(",") + 1 for line in block.lines if line.upper().startswith("RDATE"))
+    if changes > MAX_PROPERTIES:
+        problems.add(
+            block.line,
+            _("the time zone “%(tzid)s” lists more than %(n)s dates of change (RDATE).",
+              tzid=_snippet(tzid), n=MAX_PROPERTIES),
+        )  # fmt: skip
+        return
+    for line in block.lines:
+        if line.upper().startswith("RRULE") and not _plain_yearly_rule(line.split(":", 1)[-1]):
+            problems.add(
+                block.line,
+                _(
+                    "the time zone “%(tzid)s” repeats its changes by a rule time zones do not "
+                    "use (%(rule)s); use a standard name such as Asia/Shanghai.",
+                    tzid=_snippet(tzid),
+                    rule=_snippet(line),
+                ),
+            )
+            return
+    try:
+        zones[tzid] = tzical(io.StringIO(block.text)).get()
+    except Exception as exc:  # dateutil raises ValueError and others for bad input
+        problems.add(
+            block.line,
+            _("the time zone “%(tzid)s” cannot be read: %(detail)s", tzid=_snippet(tzid),
+              detail=str(exc)[:120]),
+        )  # fmt: skip
+
+
+def _plain_yearly_rule(rule: str) -> bool:
+    """Whether a time zone's RRULE has the shape real time zones use: yearly, in one month,
+    on an nth weekday or a week of days. A rule that never matches would otherwise be walked
+    up to the year 9999 on every time conversion (dateutil), minutes per event."""
+    try:
+        parts = dict(part.split("=", 1) for part in rule.strip().upper().split(";"))
+    except ValueError:
+        return False
+    if parts.get("FREQ") != "YEARLY" or set(parts) - _TIME_ZONE_RULE_PARTS:
+        return False
+    month = parts.get("BYMONTH", "")
+    if month and not (month.isdigit() and 1 <= int(month) <= 12):
+        return False
+    longest = _DAYS_IN_MONTH[int(month) - 1] if month else 31
+    days = [d for d in parts.get("BYMONTHDAY", "").split(",") if d]
+    if not all(d.lstrip("-").isdigit() and 1 <= abs(int(d)) <= longest for d in days):
+        return False
+    weekdays = [_WEEKDAY.fullmatch(d) for d in parts.get("BYDAY", "").split(",") if d]
+    if not all(weekdays):
+        return False
+    if days and weekdays:  # "the Sunday among the 8th to the 14th": a whole week of days
+        numbers = sorted(int(d) for d in days)
+        week = any(numbers[i + 6] - numbers[i] == 6 for i in range(len(numbers) - 6))
+        return week and not any(m.group(1) for m in weekdays)
+    return True
+
+
+def _raw(block: _Block, name: str) -> str:
+    for line in block.lines:
+        match = _NAME.match(line)
+        if match and match.group(1).upper() == name:
+            return _snippet(line.split(":", 1)[-1]) if ":" in line else ""
+    return ""
+
+
+def _read_event(block: _Block, zones: dict, problems: _Problems) -> Entry | None:
+    try:
+        vevent = Component.from_ical(block.text)
+    except Exception as exc:  # icalendar raises ValueError and others for bad input
+        problems.add(block.line, _("the event cannot be read: %(detail)s", detail=str(exc)[:120]))
+        return None
+    uid = str(vevent.get("UID", "")).strip()
+    label = _snippet(uid)
+    if vevent.errors:
+        for name, detail in vevent.errors:
+            if name is None:
+                problems.add(
+                    block.line,
+                    _("the event cannot be read: %(detail)s", detail=detail[:120]),
+                    label,
+                )
+            else:
+                problems.add(
+                    block.where.get(name, block.line),
+                    _("%(name)s cannot be read: “%(value)s”.", name=name, value=_raw(block, name)),
+                    label,
+                )
+        return None
+    entry = Entry(block.line, uid, str(vevent.get("SUMMARY", "")).strip())
+    moments: dict[str, list[date]] = {}
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE"):
+        for prop in _all(vevent.get(name)):
+            for value in [d.dt for d in prop.dts] if name == "EXDATE" else [prop.dt]:
+                moment, problem = _moment(name, value, prop.params.get("TZID"), zones, block)
+                if problem:
+                    problems.add(block.where[name], problem, label)
+                    return None
+                moments.setdefault(name, []).append(moment)
+                if not MIN_YEAR <= moment.year <= MAX_YEAR and not entry.skip:
+                    entry.skip = _(
+                        "%(field)s must be between %(low)s and %(high)s.",
+                        field=name,
+                        low=MIN_YEAR,
+                        high=MAX_YEAR,
+                    )
+    entry.description = str(vevent.get("DESCRIPTION", ""))
+    entry.location = str(vevent.get("LOCATION", "")).strip()
+    entry.categories = [
+        str(c).strip().lower() for prop in _all(vevent.get("CATEGORIES")) for c in prop.cats
+    ]
+    entry.cancelled = str(vevent.get("STATUS", "")).upper() == "CANCELLED"
+    entry.has_rdate = "RDATE" in vevent
+    entry.exdates = moments.get("EXDATE", [])
+    entry.recurrence_id = moments.get("RECURRENCE-ID", [None])[0]
+    entry.start = moments.get("DTSTART", [None])[0]
+    entry.end = moments.get("DTEND", [None])[0]
+    duration = vevent.decoded("DURATION") if "DURATION" in vevent else None
+    if duration is not None and not isinstance(duration, timedelta):  # a date, say
+        problems.add(
+            block.where["DURATION"],
+            _("%(name)s cannot be read: “%(value)s”.", name="DURATION",
+              value=_raw(block, "DURATION")),
+            label,
+        )  # fmt: skip
+        return None
+    if entry.end is None and entry.start is not None and duration is not None and not entry.skip:
+        if abs(duration) > timedelta(days=366):
+            entry.skip = entry.skip or _("An event may last at most a year.")
+        else:
+            entry.end = entry.start + duration
+    if "RRULE" in vevent:
+        entry.rrule = vevent["RRULE"].to_ical().decode()
+        limit = current_app.config["RECURRENCE_MAX_OCCURRENCES"] if has_app_context() else 500
+        if len(entry.rrule) > MAX_RRULE:
+            entry.skip = entry.skip or _(
+                "the repetition rule is longer than %(n)s characters.", n=MAX_RRULE
+            )
+        elif len(entry.exdates) > limit:
+            entry.skip = entry.skip or _(
+                "the event has more than %(n)s exception dates (EXDATE).", n=limit
+            )
+    return entry
+
+
+def _moment(name: str, value, tzid: str | None, zones: dict, block: _Block):
+    """(the date or date-time in its time zone, "") or (None, why it cannot be used)."""
+    if not isinstance(value, date):  # a time or a period where a date belongs
+        return None, _("%(name)s cannot be read: “%(value)s”.", name=name, value=_raw(block, name))
+    if tzid and isinstance(value, datetime) and value.tzinfo is None:
+        if tzid not in zones:  # icalendar leaves a TZID it does not know floating
+            return None, _(
+                "the time zone “%(tzid)s” is neither defined in the file nor a known time zone.",
+                tzid=_snippet(tzid),
+            )
+        value = value.replace(tzinfo=zones[tzid])
+    return value, ""
+
+
+def _all(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# --- importing -------------------------------------------------------------------------------
 
 
 def _local_text(value, all_day: bool) -> str:
@@ -54,58 +706,44 @@ def _local_text(value, all_day: bool) -> str:
     return value.isoformat()
 
 
-def _body(vevent, venues: dict) -> tuple[dict, list[str]]:
-    """The API body for one VEVENT, and notes about what could not be represented."""
+def _body(entry: Entry, venues: dict) -> tuple[dict, list[str]]:
+    """The API body for one event, and notes about what could not be represented."""
     notes = []
-    start = vevent.decoded("DTSTART")
-    all_day = isinstance(start, date) and not isinstance(start, datetime)
-    if "DTEND" in vevent:
-        end = vevent.decoded("DTEND")
-    elif "DURATION" in vevent:
-        end = start + vevent.decoded("DURATION")
-    else:
+    start = entry.start
+    all_day = not isinstance(start, datetime)
+    end = entry.end
+    if end is None:
         end = start + (timedelta(days=1) if all_day else timedelta(hours=1))
     if all_day:
         end = end - timedelta(days=1)  # the input takes the last day, iCalendar the day after
-    description = str(vevent.get("DESCRIPTION", ""))
     body = {
-        "title": str(vevent.get("SUMMARY", "")).strip(),
-        "description": description,
+        "title": entry.title,
+        "description": entry.description,
         "kind": EventKind.OTHER.value,
         "start": _local_text(start, all_day),
         "end": _local_text(end, all_day),
         "all_day": all_day,
     }
-    categories = []
-    for prop in (
-        vevent.get("CATEGORIES", [])
-        if isinstance(vevent.get("CATEGORIES"), list)
-        else [vevent.get("CATEGORIES")]
-    ):
-        if prop is not None:
-            categories += [str(c).strip().lower() for c in prop.cats]
     for kind in EventKind:
-        if kind.value in categories:
+        if kind.value in entry.categories:
             body["kind"] = kind.value
             break
-    if "RRULE" in vevent:
-        body["rrule"] = vevent["RRULE"].to_ical().decode()
-        exdates = []
-        raw = vevent.get("EXDATE", [])
-        for group in raw if isinstance(raw, list) else [raw]:
-            exdates += [_local_text(d.dt, all_day) for d in group.dts]
-        body["exdates"] = exdates
-    if "RDATE" in vevent:
+    if entry.rrule:
+        body["rrule"] = entry.rrule
+        body["exdates"] = [_local_text(d, all_day) for d in entry.exdates]
+    if entry.has_rdate:
         notes.append(_("extra dates (RDATE) are not supported and were left out"))
-    location = str(vevent.get("LOCATION", "")).strip()
-    if location:
-        if location in venues:
-            body["venue"] = venues[location]
+    if entry.location:
+        if entry.location in venues:
+            body["venue"] = venues[entry.location]
         else:
             notes.append(
-                _("no venue is called “%(name)s”; it was kept in the description", name=location)
+                _(
+                    "no venue is called “%(name)s”; it was kept in the description",
+                    name=entry.location,
+                )
             )
-            body["description"] = (description + "\n" + location).strip()
+            body["description"] = (entry.description + "\n" + entry.location).strip()
     return body, notes
 
 
@@ -117,73 +755,66 @@ def _unchanged(event: Event, values: EventInput) -> bool:
     )
 
 
-def parse_calendar(data: bytes) -> Calendar:
-    if len(data) > MAX_BYTES:
-        raise BadInput(_("The file is larger than %(mb)s MB.", mb=MAX_BYTES // 1024 // 1024))
-    try:
-        calendar = Calendar.from_ical(data)
-    except Exception as exc:  # icalendar raises ValueError and others for bad input
-        raise BadInput(
-            _("This is not a valid iCalendar (.ics) file: %(detail)s", detail=str(exc)[:200])
-        ) from None
-    if calendar.name != "VCALENDAR":
-        raise BadInput(
-            _("This is not a valid iCalendar (.ics) file: %(detail)s", detail="VCALENDAR")
-        )
-    if len(calendar.walk("VEVENT")) > MAX_EVENTS:
-        raise BadInput(_("The file has more than %(n)s events.", n=MAX_EVENTS))
-    return calendar
-
-
 def import_ics(data: bytes, society_slug: str, approve: bool = False, by=None) -> ImportResult:
     """Import every VEVENT for a society; see the module doc. Raises BadInput for a file that
-    cannot be read at all (nothing is written then)."""
+    cannot be read (nothing is written then)."""
     society = db.session.scalar(sa.select(Society).where(Society.slug == society_slug))
     if society is None:
         raise BadInput(_("Unknown society: %(value)s.", value=society_slug), field="society")
-    calendar = parse_calendar(data)
+    calendar = read_calendar(data)
     by = by or workflow.SYSTEM
     venues = dict(db.session.execute(sa.select(Venue.name, Venue.slug)).all())
     own_uid = "@" + current_app.config["EVENT_UID_HOST"]
-    result = ImportResult()
-    vevents = calendar.walk("VEVENT")
+    result = ImportResult(notes=calendar.notes)
     with workflow.batch():
         # Whole events first, then the changes to their single occurrences (RECURRENCE-ID).
-        for vevent in vevents:
-            if "RECURRENCE-ID" not in vevent:
-                result.items.append(_import_one(vevent, society, venues, own_uid, approve, by))
-        for vevent in vevents:
-            if "RECURRENCE-ID" in vevent:
-                result.items.append(_import_override(vevent, own_uid, by))
+        for entry in calendar.entries:
+            if entry.recurrence_id is None:
+                result.items.append(_import_one(entry, society, venues, own_uid, approve, by))
+        for entry in calendar.entries:
+            if entry.recurrence_id is not None:
+                result.items.append(_import_override(entry, own_uid, by))
     return result
 
 
-def _import_override(vevent, own_uid, by) -> ImportItem:
+def _skipped(entry: Entry, reason: str) -> ImportItem:
+    uid = entry.uid if len(entry.uid) <= MAX_UID else _snippet(entry.uid)
+    return ImportItem(uid, entry.title[:200], "skipped", reason, line=entry.line)
+
+
+def _first_refusal(entry: Entry) -> str:
+    """Why an event cannot be taken before the rules are asked, or ""."""
+    if not entry.uid:
+        return _("the event has no UID")
+    if len(entry.uid) > MAX_UID:
+        return _("the UID is longer than %(n)s characters.", n=MAX_UID)
+    if entry.start is None and not (entry.recurrence_id and entry.cancelled):
+        return _("the event has no start")
+    return entry.skip
+
+
+def _import_override(entry: Entry, own_uid, by) -> ImportItem:
     """A moved or cancelled occurrence of a repeating event becomes an override or an
     exception date of that event."""
-    uid = str(vevent.get("UID", "")).strip()
-    title = str(vevent.get("SUMMARY", "")).strip()
-    master = _find(uid, own_uid) if uid else None
+    uid, title = entry.uid, entry.title
+    refusal = _first_refusal(entry)
+    if refusal:
+        return _skipped(entry, refusal)
+    master = _find(uid, own_uid)
     if master is None or not master.rrule:
-        return ImportItem(uid, title, "skipped", _("the repeating event it changes is unknown"))
-    rid = vevent.decoded("RECURRENCE-ID")
-    key = _local_text(rid, master.all_day)
+        return _skipped(entry, _("the repeating event it changes is unknown"))
+    key = _local_text(entry.recurrence_id, master.all_day)
     overrides, exdates = dict(master.overrides or {}), list(master.exdates or [])
-    if str(vevent.get("STATUS", "")).upper() == "CANCELLED":
+    if entry.cancelled:
         overrides.pop(key, None)
         if key in exdates:
-            return ImportItem(uid, title, "unchanged", "", master.id)
+            return ImportItem(uid, title, "unchanged", "", master.id, entry.line)
         data = {"overrides": overrides, "exdates": [*exdates, key]}
     else:
-        start = vevent.decoded("DTSTART")
-        end = (
-            vevent.decoded("DTEND")
-            if "DTEND" in vevent
-            else start + (master.end_at - master.start_at)
-        )
-        change = {"start": _local_text(start, False), "end": _local_text(end, False)}
+        end = entry.end or entry.start + (master.end_at - master.start_at)
+        change = {"start": _local_text(entry.start, False), "end": _local_text(end, False)}
         if overrides.get(key) == change:
-            return ImportItem(uid, title, "unchanged", "", master.id)
+            return ImportItem(uid, title, "unchanged", "", master.id, entry.line)
         overrides[key] = change
         data = {"overrides": overrides}
     try:
@@ -191,29 +822,20 @@ def _import_override(vevent, own_uid, by) -> ImportItem:
             workflow.update_event(master, data, by)
     except workflow.TransitionRefused as exc:
         reasons = "; ".join(f.message for f in exc.findings if f.severity == "error")
-        return ImportItem(uid, title, "skipped", reasons or exc.message)
+        return _skipped(entry, reasons or exc.message)
     except BadInput as exc:
-        return ImportItem(uid, title, "skipped", exc.message)
-    return ImportItem(uid, title, "updated", _("one occurrence changed"), master.id)
+        return _skipped(entry, exc.message)
+    return ImportItem(uid, title, "updated", _("one occurrence changed"), master.id, entry.line)
 
 
-def _import_one(vevent, society, venues, own_uid, approve, by) -> ImportItem:
-    uid = str(vevent.get("UID", "")).strip()
-    title = str(vevent.get("SUMMARY", "")).strip()
-    if not uid:
-        return ImportItem(uid, title, "skipped", _("the event has no UID"))
-    if "RECURRENCE-ID" in vevent:
-        return ImportItem(
-            uid, title, "skipped", _("changes to single occurrences are not supported yet")
-        )
-    if str(vevent.get("STATUS", "")).upper() == "CANCELLED":
-        return ImportItem(uid, title, "skipped", _("the event is cancelled in the file"))
-    if "DTSTART" not in vevent:
-        return ImportItem(uid, title, "skipped", _("the event has no start"))
-    try:
-        body, notes = _body(vevent, venues)
-    except (ValueError, TypeError, AttributeError) as exc:
-        return ImportItem(uid, title, "skipped", str(exc)[:200])
+def _import_one(entry: Entry, society, venues, own_uid, approve, by) -> ImportItem:
+    uid, title = entry.uid, entry.title
+    if entry.cancelled and entry.uid:
+        return _skipped(entry, _("the event is cancelled in the file"))
+    refusal = _first_refusal(entry)
+    if refusal:
+        return _skipped(entry, refusal)
+    body, notes = _body(entry, venues)
     body["host"] = society.slug
     existing = _find(uid, own_uid)
     try:
@@ -221,7 +843,9 @@ def _import_one(vevent, society, venues, own_uid, approve, by) -> ImportItem:
             if existing is not None:
                 values = parse_event_input(body, current=existing)
                 if _unchanged(existing, values):
-                    return ImportItem(uid, title, "unchanged", "; ".join(notes), existing.id)
+                    return ImportItem(
+                        uid, title, "unchanged", "; ".join(notes), existing.id, entry.line
+                    )
                 workflow.update_event(existing, body, by)
                 outcome, event = "updated", existing
             else:
@@ -233,16 +857,16 @@ def _import_one(vevent, society, venues, own_uid, approve, by) -> ImportItem:
                 workflow.approve(event, by, _("imported"), override=True)
     except workflow.TransitionRefused as exc:
         reasons = "; ".join(f.message for f in exc.findings if f.severity == "error")
-        return ImportItem(uid, title, "skipped", reasons or exc.message)
+        return _skipped(entry, reasons or exc.message)
     except BadInput as exc:
-        return ImportItem(uid, title, "skipped", exc.message)
-    return ImportItem(uid, title, outcome, "; ".join(notes), event.id)
+        return _skipped(entry, exc.message)
+    return ImportItem(uid, title, outcome, "; ".join(notes), event.id, entry.line)
 
 
 def _find(uid: str, own_uid: str) -> Event | None:
     event = db.session.scalar(sa.select(Event).where(Event.imported_uid == uid))
     if event is None and uid.startswith("event-") and uid.endswith(own_uid):
         number = uid[len("event-") : -len(own_uid)]
-        if number.isdigit():
+        if number.isdigit() and len(number) <= 9:  # an Integer primary key
             event = db.session.get(Event, int(number))
     return event

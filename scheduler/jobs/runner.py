@@ -40,8 +40,21 @@ def execute(job_id: str) -> None:
     _process.run_job(job_id)
 
 
+class _Scheduler(BackgroundScheduler):
+    """APScheduler guards only its first job store query against errors: another one failing
+    (the database going away between two of them) would end its thread for good while the
+    heartbeat kept the lease. Here the loop goes on and tries again."""
+
+    def _process_jobs(self):
+        try:
+            return super()._process_jobs()
+        except Exception as exc:
+            log.warning("cannot reach the job store: %s", exc)
+            return self.jobstore_retry_interval
+
+
 def build_scheduler(settings: JobSettings) -> BackgroundScheduler:
-    return BackgroundScheduler(
+    return _Scheduler(
         jobstores={
             "default": SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE),
             "internal": MemoryJobStore(),
@@ -53,6 +66,8 @@ def build_scheduler(settings: JobSettings) -> BackgroundScheduler:
             "max_instances": 1,
         },
         timezone=settings.timezone,
+        # After a database outage, look for due jobs again as soon as a heartbeat would.
+        jobstore_retry_interval=min(settings.heartbeat, 10),
     )
 
 
@@ -95,8 +110,14 @@ class SchedulerProcess:
         _process = self
         with self.app.app_context():
             while not self.stopping.is_set():
-                if self._wait_for_lease():
-                    self._lead()
+                try:
+                    if self._wait_for_lease():
+                        self._lead()
+                except SQLAlchemyError as exc:  # the database went away as the jobs started
+                    with contextlib.suppress(SQLAlchemyError):
+                        db.session.rollback()
+                    log.warning("cannot reach the database to start the jobs: %s", exc)
+                    self.stopping.wait(self.settings.heartbeat)
 
     def stop(self, *_args) -> None:
         self.stopping.set()
@@ -106,16 +127,16 @@ class SchedulerProcess:
         while not self.stopping.is_set():
             try:
                 self.lease = leases.try_acquire(self.holder, self.clock.now(), self.settings.lease)
+                if self.lease is not None:
+                    return True
+                if not told:
+                    row = leases.current()
+                    log.info("waiting: %s holds the scheduler lease", row.holder if row else "?")
+                    db.session.rollback()
+                    told = True
             except SQLAlchemyError as exc:
                 db.session.rollback()
                 log.warning("cannot reach the database for the lease: %s", exc)
-            if self.lease is not None:
-                return True
-            if not told:
-                row = leases.current()
-                log.info("waiting: %s holds the scheduler lease", row.holder if row else "?")
-                db.session.rollback()
-                told = True
             self.stopping.wait(self.settings.heartbeat)
         return False
 
@@ -142,6 +163,9 @@ class SchedulerProcess:
         finally:
             scheduler.shutdown(wait=True)
             self._release()
+            # Lead again as someone else: what this lead's jobs left claimed (a run that lost
+            # the database) is then recovered like a dead scheduler's.
+            self.holder = leases.new_holder_id()
 
     def _heartbeat(self) -> None:
         while not self.stopping.wait(self.settings.heartbeat):

@@ -14,8 +14,11 @@ left *sending* may or may not have been accepted: it is sent again with the same
 and flagged as a possible duplicate (docs/jobs.md states the guarantee).
 """
 
+import contextlib
+import logging
 import smtplib
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +33,11 @@ from ..database import serialized_writes
 from ..extensions import db
 from .models import Delivery, OutboxMessage
 
+log = logging.getLogger(__name__)
 POLICY = SMTP.clone(cte_type="7bit")  # base64/QP bodies: fine for servers without 8BITMIME
+# While the database cannot be reached (a restart, a fail-over) a state change is retried
+# with back-off for at most this long; see Courier._persist.
+DATABASE_PATIENCE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -288,18 +295,20 @@ class Courier:
             else:
                 self._to_outbox(batch)
         finally:
-            self.report.released += _release(batch, self.holder)
+            self.report.released += self._persist(lambda: _release(batch, self.holder))
         return self.report
 
     def _to_outbox(self, batch: list[Claimed]) -> None:
-        self.report.to_outbox += _update(
-            OutboxMessage.id.in_([m.id for m in batch]),
-            OutboxMessage.claimed_by == self.holder,
-            OutboxMessage.delivery == Delivery.CLAIMED,
-            delivery=Delivery.SENT,
-            sent_at=self.now(),
-            transport="outbox",
-            claimed_by="",
+        self.report.to_outbox += self._persist(
+            lambda: _update(
+                OutboxMessage.id.in_([m.id for m in batch]),
+                OutboxMessage.claimed_by == self.holder,
+                OutboxMessage.delivery == Delivery.CLAIMED,
+                delivery=Delivery.SENT,
+                sent_at=self.now(),
+                transport="outbox",
+                claimed_by="",
+            )
         )
 
     def _over_smtp(self, batch: list[Claimed]) -> None:
@@ -331,10 +340,12 @@ class Courier:
             return
         except OSError as exc:
             self._broken(message, exc, sending=False)
-        if not _update(
-            *_mine(message, self.holder, Delivery.CLAIMED),
-            delivery=Delivery.SENDING,
-            attempts=OutboxMessage.attempts + 1,
+        if not self._persist(
+            lambda: _update(
+                *_mine(message, self.holder, Delivery.CLAIMED),
+                delivery=Delivery.SENDING,
+                attempts=OutboxMessage.attempts + 1,
+            )
         ):
             self._reset(smtp)
             return
@@ -347,13 +358,16 @@ class Courier:
         except OSError as exc:  # no answer: it may or may not have been accepted
             self._broken(message, exc, sending=True)
         self.checkpoint("accepted")
-        _update(
-            *_mine(message, self.holder, Delivery.SENDING),
-            delivery=Delivery.SENT,
-            sent_at=self.now(),
-            transport="smtp",
-            claimed_by="",
-            next_attempt_at=None,
+        self._persist(
+            lambda: _update(
+                *_mine(message, self.holder, Delivery.SENDING),
+                delivery=Delivery.SENT,
+                sent_at=self.now(),
+                transport="smtp",
+                claimed_by="",
+                next_attempt_at=None,
+            ),
+            accepted=True,
         )
         self.report.delivered += 1
         self.checkpoint("sent")
@@ -395,5 +409,30 @@ class Courier:
             values.update(delivery=Delivery.PENDING, next_attempt_at=self.now() + wait)
             self.report.retrying += 1
         state = Delivery.SENDING if sending else Delivery.CLAIMED
-        _update(*_mine(message, self.holder, state), **values)
+        self._persist(lambda: _update(*_mine(message, self.holder, state), **values))
         self._note(exc)
+
+    def _persist(self, change: Callable[[], int], accepted: bool = False) -> int:
+        """Commit one state change, retried with back-off while the database cannot be
+        reached: as long as we may still send, or, for the mark of a message the server
+        has ``accepted``, up to DATABASE_PATIENCE_SECONDS, so that a database restart does not
+        turn a delivered message into a resent one. Every change is fenced by our claim: a
+        late one changes nothing that another scheduler has taken over meanwhile."""
+        deadline = time.monotonic() + DATABASE_PATIENCE_SECONDS
+        delay = 0.1
+        while True:
+            try:
+                return change()
+            except sa.exc.DBAPIError as exc:
+                with contextlib.suppress(sa.exc.SQLAlchemyError):
+                    db.session.rollback()
+                unreachable = isinstance(exc, sa.exc.OperationalError) or exc.connection_invalidated
+                if not (
+                    unreachable
+                    and time.monotonic() + delay < deadline
+                    and (accepted or self.may_send())
+                ):
+                    raise
+                log.warning("cannot reach the database to record a delivery, retrying: %s", exc)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)

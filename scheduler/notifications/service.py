@@ -112,7 +112,8 @@ def queue_message(
         event_id=event_id,
         recipient=recipient,
         locale=locale,
-        subject=subject[:300],
+        # A header is one line: a title with line breaks would make the message unsendable.
+        subject=" ".join(subject.splitlines())[:300],
         body=body,
         attachment_name=name,
         attachment=content,

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.service import record
+from ..database import MAX_ID
 from ..errors import BadInput, NotFound
+from ..events.input import refuse_control_characters
 from ..events.workflow import Forbidden
 from ..extensions import db
 from ..people.models import Person
@@ -72,7 +74,7 @@ def _dates(value, name: str, year: int) -> list[str]:
 
 def _ref(model, value, name: str):
     if isinstance(value, int) and not isinstance(value, bool):
-        row = db.session.get(model, value)
+        row = db.session.get(model, value) if abs(value) <= MAX_ID else None
     elif isinstance(value, str) and value:
         row = db.session.scalar(sa.select(model).where(model.slug == value))
     else:
@@ -112,6 +114,7 @@ def save_application(body: dict, by) -> tuple[HostApplication, bool]:
     note = body.get("note") or ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise BadInput(_("The note is longer than %(n)s characters.", n=MAX_NOTE), field="note")
+    refuse_control_characters(note, "note")
     values = {
         "preferred_months": _months(body.get("preferred_months")),
         "preferred_dates": _dates(body.get("preferred_dates"), "preferred_dates", year),

@@ -168,7 +168,11 @@ def parse_request(body: dict) -> Request:
 
 
 def _check_pin(pin, slugs: set, year: int) -> dict:
-    if not isinstance(pin, dict) or set(pin) - {"series", "start", "host", "venue"}:
+    if (
+        not isinstance(pin, dict)
+        or set(pin) - {"series", "start", "host", "venue"}
+        or not all(v is None or isinstance(v, str) for v in pin.values())
+    ):
         raise BadInput(
             _("A pin has series and any of start, host and venue (slugs)."), field="pins"
         )

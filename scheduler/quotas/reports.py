@@ -14,6 +14,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -25,6 +26,10 @@ from . import figures, service
 CSV_REPORTS = ("societies", "series", "sessions")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+# Text that a spreadsheet would run as a formula (CSV injection): names and titles come from
+# societies, so such cells get a leading apostrophe in CSV (OWASP) and are stored as text
+# with Excel's quote prefix in the workbook.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -183,8 +188,14 @@ def build_csv(year: int, now: datetime, report: str = "societies") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.headers)
-    writer.writerows([_cell_text(v) for v in row] for row in table.rows)
+    writer.writerows([_csv_cell(v) for v in row] for row in table.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return _cell_text(value)
 
 
 def build_xlsx(year: int, now: datetime) -> bytes:
@@ -205,7 +216,10 @@ def _write_sheet(book: Workbook, table: Table) -> None:
     sheet = book.create_sheet(table.title.translate(SHEET_NAME_FORBIDDEN)[:31])
     sheet.append(table.headers)
     for row in table.rows:
-        sheet.append(row)
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                cell.data_type, cell.quotePrefix = "s", True
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
