@@ -26,7 +26,7 @@ from ..timeutil import local_zone
 from ..types import utcnow
 from ..urls import absolute_url
 from .build import FeedMeta, Labels, calendar_bytes, vevent_bytes
-from .version import Version
+from .version import Version, directory_token
 
 PUBLISHED = PUBLIC_STATUSES  # approved and completed; cancelled ones stay, marked
 PENDING = (EventStatus.SUBMITTED, EventStatus.CHANGES_REQUESTED)
@@ -122,7 +122,8 @@ def build_feed(scope: FeedScope, locale: str, version: Version) -> BuiltFeed:
         .where(_scope_condition(scope))
         .order_by(Event.start_at, Event.id)
     ).all()
-    fragment_keys = {r.id: (r.id, r.sequence, r.updated_at, locale) for r in rows}
+    directory = directory_token()  # a renamed venue or host rebuilds the fragments
+    fragment_keys = {r.id: (r.id, r.sequence, r.updated_at, locale, directory) for r in rows}
     fragments = {r.id: FRAGMENTS.get(fragment_keys[r.id]) for r in rows}
     missing = [event_id for event_id, fragment in fragments.items() if fragment is None]
     if missing:

@@ -79,20 +79,52 @@ def install(app: Flask) -> None:
     _installed = True
     watched = _watched()
 
+    directory = _directory()
+
     @sa.event.listens_for(Session, "before_flush")
     def note_changes(session, flush_context, instances):
         changed = (*session.new, *session.dirty, *session.deleted)
         if any(isinstance(obj, watched) for obj in changed):
             session.info["feeds_changed"] = True
+        if any(isinstance(obj, directory) for obj in changed):
+            session.info["directory_changed"] = True
 
     @sa.event.listens_for(Session, "after_commit")
     def after_commit(session):
+        directory_changed = session.info.pop("directory_changed", False)
         if session.info.pop("feeds_changed", False) and has_app_context():
             touch(stamp_path(current_app))
+            if directory_changed:
+                touch(directory_stamp_path(current_app))
 
     @sa.event.listens_for(Session, "after_rollback")
     def after_rollback(session):
         session.info.pop("feeds_changed", None)
+        session.info.pop("directory_changed", None)
+
+
+def _directory() -> tuple:
+    """What an event's cached VEVENT shows besides the event itself: names of its host,
+    co-hosts, venue, speakers and series. A change to one of them must rebuild fragments."""
+    from ..people.models import Person
+    from ..series.models import Series
+    from ..societies.models import Society
+    from ..venues.models import Venue
+
+    return (Society, Venue, Person, Series)
+
+
+def directory_stamp_path(app: Flask) -> Path:
+    return stamp_path(app).with_name(stamp_path(app).name + ".directory")
+
+
+def directory_token() -> str:
+    """Changes whenever a society, venue, person or series changed (on every worker of the
+    host, like the feed stamp): part of each cached fragment's key."""
+    try:
+        return str(os.stat(directory_stamp_path(current_app)).st_mtime_ns)
+    except FileNotFoundError:
+        return "0"
 
 
 def current_version() -> Version:

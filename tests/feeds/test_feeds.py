@@ -379,3 +379,14 @@ def test_the_fast_path_answers_unchanged_feeds_and_steps_aside_after_a_change(cl
         assert calls == ["/calendar.ics"]  # the change sent it back to the view
     finally:
         fastpath.wsgi_app = flask_app
+
+
+def test_renaming_a_venue_or_host_reaches_the_cached_events(client):
+    event = make_event(start=soon(5), title="更名测试", venue=make_venue())
+    db.session.commit()
+    assert event.venue.name in client.get("/calendar.ics").get_data(as_text=True)
+    event.venue.name = "新命名报告厅"
+    event.host.name = "新命名学会"
+    db.session.commit()
+    body = client.get("/calendar.ics").get_data(as_text=True)
+    assert "新命名报告厅" in body and "新命名学会" in body
