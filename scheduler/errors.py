@@ -43,6 +43,7 @@ def _default_message(exc: HTTPException) -> str:
         404: _("Nothing was found at this address."),
         405: _("This method is not allowed here."),
         409: _("This conflicts with the current state."),
+        413: _("The request is too large."),
         429: _("Too many requests; please slow down."),
     }
     return messages.get(exc.code or 500, _("Something went wrong on our side."))

@@ -344,3 +344,13 @@ def test_write_responses_conform_to_the_document(client, world):
     checked = client.post("/api/v1/conflicts/check", json=body(), headers=world["editor"])
     assert_matches_schema(spec, "Findings", checked.get_json())
     assert_matches_schema(spec, "Error", client.post("/api/v1/events", json={}).get_json())
+
+
+def test_a_body_over_the_request_limit_is_a_clear_413(app, client, world):
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    before = counts()
+    big = body(description="述" * 4000)
+    response = client.post("/api/v1/events", json=big, headers=world["editor"])
+    assert response.status_code == 413
+    assert response.get_json()["message"] == "请求内容过大。"
+    assert counts() == before
