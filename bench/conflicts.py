@@ -34,26 +34,31 @@ SIZES = (1_000, 100_000)
 REPEATS = 40
 
 
+def candidate(i: int) -> Event:
+    """An unsaved event on day ``i * 9`` of the year at a busy venue, with an audience."""
+    start = datetime(2027, 1, 1, 6, tzinfo=UTC) + timedelta(days=(i * 9) % 360)
+    event = Event(
+        title=f"候选{i}",
+        kind=EventKind.FORUM,
+        status=EventStatus.DRAFT,
+        start_at=start,
+        end_at=start + timedelta(hours=2),
+        expected_attendance=80,
+        exdates=[],
+        rrule="",
+    )
+    event.venue = db.session.get(Venue, 1 + (i * 7) % 20)
+    event.host = db.session.get(Society, 1 + (i * 11) % 50)
+    event.audiences = ["youth"]
+    return event
+
+
 def candidates(n: int) -> list[Event]:
     """Unsaved events spread over the year, each at a busy venue with a speaker and audience."""
     events = []
     for i in range(REPEATS):
-        venue = db.session.get(Venue, 1 + (i * 7) % 20)
-        host = db.session.get(Society, 1 + (i * 11) % 50)
-        start = datetime(2027, 1, 1, 6, tzinfo=UTC) + timedelta(days=(i * 9) % 360)
-        event = Event(
-            title=f"候选{i}",
-            kind=EventKind.FORUM,
-            status=EventStatus.DRAFT,
-            start_at=start,
-            end_at=start + timedelta(hours=2),
-            expected_attendance=80,
-            exdates=[],
-            rrule="",
-        )
-        event.venue, event.host = venue, host
+        event = candidate(i)
         event.speakers = [db.session.get(Person, 1 + i % 30)]
-        event.audiences = ["youth"]
         db.session.expunge(event) if event in db.session else None
         events.append(event)
     return events

@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,17 +33,16 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._seed import seed
+from bench.conflicts import candidate
 from scheduler import create_app
 from scheduler.accounts.models import Role, User
 from scheduler.campaigns.models import Campaign, CampaignKind
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventKind, EventStatus
+from scheduler.events.enums import EventKind
 from scheduler.events.models import Event, Occurrence
 from scheduler.extensions import db
 from scheduler.feeds.service import FEEDS, FRAGMENTS
 from scheduler.series.models import Series
-from scheduler.societies.models import Society
-from scheduler.venues.models import Venue
 
 PROVINCE, NATION = 3_000, 100_000
 SERIES = 10
@@ -144,22 +143,8 @@ class Scale:
     def conflict_check(self) -> None:
         with self.app.app_context(), self.app.test_request_context():
             self.turn += 1
-            i = self.turn
-            start = datetime(YEAR, 1, 1, 6, tzinfo=UTC) + timedelta(days=(i * 9) % 360)
-            event = Event(
-                title=f"候选{i}",
-                kind=EventKind.FORUM,
-                status=EventStatus.DRAFT,
-                start_at=start,
-                end_at=start + timedelta(hours=2),
-                expected_attendance=80,
-                exdates=[],
-                rrule="",
-            )
-            event.venue = db.session.get(Venue, 1 + (i * 7) % 20)
-            event.host = db.session.get(Society, 1 + (i * 11) % 50)
-            event.audiences = ["youth"]
-            self.statements.clear()  # the two look-ups above are the caller's
+            event = candidate(self.turn)
+            self.statements.clear()  # the look-ups of its venue and host are the caller's
             self.captured.clear()
             check_event(event)
             db.session.rollback()

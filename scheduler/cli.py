@@ -130,10 +130,10 @@ def register_cli(app: Flask) -> None:
     @click.option("--approve", is_flag=True, help="Approve valid events instead of submitting.")
     def import_ics_command(path, society_slug, approve):
         """Import events from an .ics file; lists each as created/updated/unchanged/skipped."""
-        from .feeds.importer import Limits, import_ics
+        from .feeds.importer import import_ics, read_bounded
 
-        with open(path, "rb") as file:  # one byte past the limit is enough to refuse it
-            data = file.read(Limits.from_config().max_bytes + 1)
+        with open(path, "rb") as file:
+            data = read_bounded(file)
         try:
             result = import_ics(data, society_slug, approve=approve)
         except BadInput as exc:

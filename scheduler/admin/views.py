@@ -12,7 +12,7 @@ from ..events.enums import EventKind, EventStatus
 from ..events.models import Event
 from ..events.queries import event_loader_options, parse_filters
 from ..extensions import db
-from ..feeds.importer import Limits, import_ics, too_large
+from ..feeds.importer import import_ics, read_bounded, too_large
 from ..societies.models import Society
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -80,7 +80,7 @@ def import_calendar():
             if upload is None or not upload.filename:
                 raise BadInput(_("Choose an .ics file."), field="file")
             result = import_ics(
-                upload.read(Limits.from_config().max_bytes + 1),  # the importer says "too big"
+                read_bounded(upload),
                 request.form.get("society", ""),
                 approve="approve" in request.form,
                 by=current_user,

@@ -208,6 +208,12 @@ def read_calendar(data: bytes, limits: Limits | None = None) -> CalendarFile:
     return CalendarFile(entries, notes)
 
 
+def read_bounded(stream) -> bytes:
+    """What ``import_ics`` needs of a file or upload: one byte past the limit is enough to
+    refuse it, so a huge file is never read whole."""
+    return stream.read(Limits.from_config().max_bytes + 1)
+
+
 def too_large(limits: Limits | None = None) -> str:
     """The message for a file over the byte limit (also the upload form's 413)."""
     limit = (limits or Limits.from_config()).max_bytes

@@ -162,30 +162,33 @@ def _render_settings(error: BadInput | None = None, status: int = 200):
     return page, status
 
 
+def _save_settings(update, target, saved: str):
+    """Apply one settings form (series targets, a campaign's target) and come back to the
+    settings page: with the error and nothing saved, or with ``saved`` flashed."""
+    try:
+        update(target, request.form, current_user)
+    except BadInput as exc:
+        db.session.rollback()
+        return _render_settings(exc, exc.status)
+    flash(saved)
+    return redirect(url_for(".settings"))
+
+
 @bp.post("/admin/quotas/series/<slug>")
 def update_series(slug: str):
     require_organizer()
     series = service.find_series(slug)
-    try:
-        definitions.update_series_targets(series, request.form, current_user)
-    except BadInput as exc:
-        db.session.rollback()
-        return _render_settings(exc, exc.status)
-    flash(_("Targets of %(name)s saved.", name=series.name))
-    return redirect(url_for(".settings"))
+    return _save_settings(
+        definitions.update_series_targets, series, _("Targets of %(name)s saved.", name=series.name)
+    )
 
 
 @bp.post("/admin/quotas/campaigns/<slug>")
 def update_campaign(slug: str):
     require_organizer()
     campaign = service.find_campaign(slug)
-    try:
-        definitions.update_campaign_target(campaign, request.form, current_user)
-    except BadInput as exc:
-        db.session.rollback()
-        return _render_settings(exc, exc.status)
-    flash(_("Participation target of %(name)s saved.", name=campaign.name))
-    return redirect(url_for(".settings"))
+    saved = _("Participation target of %(name)s saved.", name=campaign.name)
+    return _save_settings(definitions.update_campaign_target, campaign, saved)
 
 
 @bp.post("/admin/quotas/societies/<slug>")
