@@ -98,3 +98,33 @@ class ApiToken(SecretToken, db.Model):
     PLAIN_PREFIX = "sct_"
 
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkPurpose(LabelledEnum):
+    INVITATION = "invitation", _l("Invitation")
+    PASSWORD_RESET = "password_reset", _l("Password reset")
+
+
+class AccountLink(SecretToken, db.Model):
+    """A one-time link sent by e-mail: an invitation to set a first password, or a password
+    reset. It expires, and it is spent (``used_at``) when the password is set."""
+
+    __tablename__ = "account_links"
+    PLAIN_PREFIX = "scl_"
+
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInFailure(db.Model):
+    """Failed sign-ins of one address, counted in the database so that every worker and
+    every host sees the same count (the lock-out must mean five failures, not five each)."""
+
+    __tablename__ = "sign_in_failures"
+
+    # The address as typed, lower-cased (unknown addresses are counted too).
+    email: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -43,6 +43,8 @@ class Campaign(db.Model):
     launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Share of active societies expected to take part (0..1).
     participation_target: Mapped[float | None]
+    # Event kinds (EventKind values) the campaign contains; empty: any kind.
+    event_kinds: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     def __repr__(self) -> str:
         return f"<Campaign {self.slug}>"

@@ -1,12 +1,21 @@
 """The Series model."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..enums import enum_column
+from ..enums import LabelledEnum, enum_column
 from ..events.enums import EventKind
 from ..extensions import db
+from ..societies.models import Society
 from ..venues.models import Venue
+
+
+class HostMode(LabelledEnum):
+    """How the host (承办) of each session is chosen."""
+
+    APPLICATIONS = "applications", _l("From host applications")
+    FIXED = "fixed", _l("Fixed host (no application needed)")
 
 
 class Series(db.Model):
@@ -18,6 +27,9 @@ class Series(db.Model):
         sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
         sa.CheckConstraint("min_spacing_days >= 0", name="spacing_not_negative"),
         sa.CheckConstraint("expected_attendance >= 0", name="attendance_not_negative"),
+        sa.CheckConstraint(
+            "host_mode <> 'fixed' OR fixed_host_id IS NOT NULL", name="fixed_host_given"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,8 +54,15 @@ class Series(db.Model):
     # "#RRGGBB", used in pages and as the RFC 7986 COLOR of the series feed.
     color: Mapped[str] = mapped_column(sa.String(7), default="#1f6feb")
     active: Mapped[bool] = mapped_column(default=True)
+    host_mode: Mapped[HostMode] = mapped_column(
+        enum_column(HostMode), default=HostMode.APPLICATIONS, server_default="applications"
+    )
+    # The one society hosting every session when host_mode is fixed (the association itself
+    # is entered as a society of its own).
+    fixed_host_id: Mapped[int | None] = mapped_column(sa.ForeignKey("societies.id"))
 
     default_venue: Mapped[Venue | None] = relationship()
+    fixed_host: Mapped[Society | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Series {self.slug}>"
