@@ -4,8 +4,10 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app scheduler
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
+# Links in feeds and mail are built on it (scheduler/hosts.py); follows PORT unless set.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format translations extract-messages bench clean
+.PHONY: run run-empty init-db check-port test lint format translations extract-messages bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,14 +27,27 @@ extract-messages: $(VENV)/.runtime
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k N_ -o scheduler/translations/messages.pot .
 	$(VENV)/bin/pybabel -q update -N -i scheduler/translations/messages.pot -d scheduler/translations
 
-# Migrate the SQLite database under instance/, load demo data if it is empty, then run the
-# web server and the background scheduler process side by side; Ctrl-C stops both.
-run: $(VENV)/.runtime translations
+# A PORT that is not a number from 1 to 65535 is refused before anything starts.
+check-port:
+	@PORT='$(PORT)' deploy/check-env.sh PORT:1:65535
+
+# Create or migrate the database (DATABASE_URL, else SQLite under instance/); nothing else.
+init-db: $(VENV)/.runtime translations
 	$(FLASK) init-db
-	$(FLASK) demo-data --if-empty
+
+# Migrate the SQLite database under instance/, load demo data if it is empty (not with
+# EMPTY=1, see run-empty), then run the web server and the background scheduler process side
+# by side; Ctrl-C stops both.
+run: check-port $(VENV)/.runtime translations
+	$(FLASK) init-db
+	$(if $(filter 1 yes true,$(EMPTY)),,$(FLASK) demo-data --if-empty)
 	@echo "serving on http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the scheduler)"
 	@$(FLASK) jobs & JOBS=$$!; trap 'kill $$JOBS 2>/dev/null; wait $$JOBS 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The same without the demo: an association's own start (README, "Setting up your association").
+run-empty:
+	@$(MAKE) --no-print-directory run EMPTY=1
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

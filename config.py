@@ -8,13 +8,37 @@ import os
 import secrets
 from pathlib import Path
 
+import click
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("SCHEDULER_INSTANCE", BASE_DIR / "instance"))
 
 
+class ConfigError(click.ClickException):
+    """A setting from the environment that cannot work. A ClickException, so that the flask
+    CLI prints it as one line ("Error: ...") and exits 1 instead of a traceback."""
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    if value in (None, ""):
+        return default
+    if not (value.isascii() and value.strip().isdigit()):
+        raise ConfigError(f"{name} must be a whole number of ASCII digits, not {value!r}")
+    return int(value)
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ConfigError(f"{name} must be a number such as 5 or 0.5, not {value!r}")
+    return number
 
 
 def _secret_key() -> str:
@@ -39,7 +63,22 @@ def _database_url() -> str:
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    check_database_url(url)
     return url
+
+
+# The databases the scheduler is tested on (PostgreSQL through psycopg 3).
+DATABASE_SCHEMES = ("sqlite", "postgresql+psycopg")
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a DATABASE_URL of a database the scheduler does not run on, in one line."""
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise ConfigError(
+            f"DATABASE_URL must start with postgresql:// (or postgres://) or sqlite:///, "
+            f"not {scheme + '://' if scheme else repr(url[:40])}"
+        )
 
 
 class Config:
@@ -56,8 +95,14 @@ class Config:
     # Host name used in stable iCalendar UIDs (event-<id>@<host>) and absolute links.
     EVENT_UID_HOST = os.environ.get("EVENT_UID_HOST", "scheduler.local")
 
-    # Where people reach the site; used for links in mail and feeds built outside a request.
+    # Where people reach the site: every absolute link (feeds, mail, subscribe links) is
+    # built on it, never on the request's Host (scheduler/hosts.py). Required in production.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Host names the site answers to (comma-separated; ".example.org" takes subdomains);
+    # others get a 400. Default: PUBLIC_BASE_URL's host, plus localhost and 127.0.0.1 when
+    # TRUST_LOCAL_HOSTS (not in production).
+    TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS", "") or None
+    TRUST_LOCAL_HOSTS = True
 
     # A repeating event must end (COUNT or UNTIL) and have at most this many occurrences;
     # all of them are materialized, so no horizon is needed.
@@ -101,15 +146,15 @@ class Config:
     JOBS_DORMANT_SCAN_CRON = os.environ.get("JOBS_DORMANT_SCAN_CRON", "0 9 1 * *")
     JOBS_MISFIRE_GRACE_SECONDS = _env_int("JOBS_MISFIRE_GRACE_SECONDS", 31 * 86400)
     # "Run now" requests from /admin/jobs are picked up this often.
-    JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS") or 5)
+    JOBS_POLL_SECONDS = _env_float("JOBS_POLL_SECONDS", 5)
     # The lease that keeps a second scheduler waiting: renewed every heartbeat, taken over
     # by a waiting scheduler once it is older than JOBS_LEASE_SECONDS.
     JOBS_LEASE_SECONDS = _env_int("JOBS_LEASE_SECONDS", 60)
-    JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS") or 10)
+    JOBS_HEARTBEAT_SECONDS = _env_float("JOBS_HEARTBEAT_SECONDS", 10)
     # Reminders handed to the outbox per transaction.
     JOBS_BATCH_SIZE = _env_int("JOBS_BATCH_SIZE", 50)
     # Shifts the jobs' clock (seconds; crash drills and tests only).
-    JOBS_CLOCK_OFFSET_SECONDS = float(os.environ.get("JOBS_CLOCK_OFFSET_SECONDS") or 0)
+    JOBS_CLOCK_OFFSET_SECONDS = _env_float("JOBS_CLOCK_OFFSET_SECONDS", 0)
     # Crash drills: "point[:n]" kills the scheduler with SIGKILL there (docs/jobs.md).
     JOBS_FAILPOINT = os.environ.get("JOBS_FAILPOINT", "")
 
@@ -137,7 +182,14 @@ class Config:
     API_MAX_PAGE_SIZE = 500
 
     # Five wrong passwords for one address within 15 minutes lock it for the rest of them.
+    # Counted in the database (table sign_in_failures, shared by every worker and host), or
+    # in Redis when RATELIMIT_STORAGE_URI is redis://...
     LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
+    # One-time links mailed to users: invitations and password resets.
+    INVITATION_TTL_DAYS = _env_int("INVITATION_TTL_DAYS", 7)
+    PASSWORD_RESET_TTL_MINUTES = _env_int("PASSWORD_RESET_TTL_MINUTES", 120)
+    # "Forgot password" answers after at least this long, whether or not a mail was queued.
+    PASSWORD_RESET_MIN_SECONDS = _env_float("PASSWORD_RESET_MIN_SECONDS", 0.3)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -157,6 +209,8 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # no default: must be set
+    TRUST_LOCAL_HOSTS = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

@@ -3,7 +3,8 @@
 # sync workers, deploy/gunicorn.conf.py) beside exactly one scheduler process
 # (`flask --app scheduler jobs`), and supervise both.
 #
-#   DATABASE_URL=postgresql://user@db/scheduler SECRET_KEY=... deploy/serve.sh [gunicorn args]
+#   DATABASE_URL=postgresql://user@db/scheduler SECRET_KEY=... \
+#   PUBLIC_BASE_URL=https://events.example.org deploy/serve.sh [gunicorn args]
 #
 # If either process dies the other is stopped and the script exits non-zero (let systemd,
 # Docker or Kubernetes restart it). SIGTERM or SIGINT stops both and exits 0 once both
@@ -15,6 +16,7 @@ cd "$ROOT"
 
 : "${DATABASE_URL:?DATABASE_URL must point to the PostgreSQL database}"
 : "${SECRET_KEY:?SECRET_KEY must be set (the same value on every host)}"
+: "${PUBLIC_BASE_URL:?PUBLIC_BASE_URL must be set to the address people reach, e.g. https://events.example.org}"
 case "$DATABASE_URL" in
   postgres://* | postgresql://* | postgresql+psycopg://*) ;;
   *)
@@ -23,11 +25,23 @@ case "$DATABASE_URL" in
     ;;
 esac
 
+# Numbers in the environment are checked before anything starts, one line for a bad one.
+deploy/check-env.sh PORT:1:65535 WEB_WORKERS:1:256 WEB_CONCURRENCY:1:256 WEB_THREADS:1:256 \
+  WEB_TIMEOUT:1:86400 WEB_GRACEFUL_TIMEOUT:0:86400 WEB_KEEPALIVE:0:3600 \
+  WEB_MAX_REQUESTS:0:100000000 WEB_MAX_REQUESTS_JITTER:0:100000000 STOP_TIMEOUT:1:86400
+
 export SCHEDULER_CONFIG="${SCHEDULER_CONFIG:-production}"
 # "stamp" (a file in the instance folder) is right while every web worker runs on this
 # host; web workers on several hosts need FEED_VERSION_SOURCE=database.
 export FEED_VERSION_SOURCE="${FEED_VERSION_SOURCE:-stamp}"
-export WEB_WORKERS="${WEB_WORKERS:-4}" BIND="${BIND:-127.0.0.1:8000}"
+export WEB_WORKERS="${WEB_WORKERS:-${WEB_CONCURRENCY:-4}}" BIND="${BIND:-127.0.0.1:${PORT:-8000}}"
+for address in ${BIND//,/ }; do
+  port="${address##*:}"
+  if [[ "$address" != unix:* ]] && ! PORT="$port" deploy/check-env.sh PORT:1:65535 2>/dev/null; then
+    echo "serve.sh: BIND must be HOST:PORT (or unix:PATH), comma-separated; not '$BIND'" >&2
+    exit 2
+  fi
+done
 MIGRATE="${MIGRATE:-1}"          # 0: another host (or the release step) migrates
 RUN_JOBS="${RUN_JOBS:-1}"        # 0: a web-only host; one host per deployment runs the jobs
 # After SIGTERM: gunicorn's own graceful timeout, then some seconds for the processes to exit.

@@ -1,12 +1,15 @@
 """The science events scheduler: create_app() builds the Flask application."""
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
-from config import load_config, resolve_secrets
+from config import ConfigError, load_config, resolve_secrets
 
 from .database import configure_engine
 from .extensions import babel, csrf, db, login_manager
+from .guards import install_input_guards
+from .hosts import configure_hosts
 from .urls import guard_ids
 
 
@@ -37,10 +40,15 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(load_config(config_name))
     app.config.update(overrides)
     resolve_secrets(app.config)
+    configure_hosts(app)  # PUBLIC_BASE_URL and TRUSTED_HOSTS, before any request
     app.json.ensure_ascii = False  # Chinese stays readable in JSON
 
-    db.init_app(app)
-    configure_engine(app)
+    try:
+        db.init_app(app)
+        configure_engine(app)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        # An unknown scheme, a missing driver, a malformed URL: one line, not a traceback.
+        raise ConfigError(f"the database URL cannot be used: {exc}") from None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -48,9 +56,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from . import models  # noqa: F401  (register every table)
     from .accounts import auth
     from .accounts.views import bp as accounts_bp
+    from .admin.directory import bp as directory_bp
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
-    from .cli import register_cli
+    from .campaigns.views import bp as campaigns_admin_bp
+    from .cli import register_cli, require_database
+    from .directory_import.cli import register_import_cli
+    from .directory_import.views import bp as directory_import_bp
     from .errors import register_error_handlers
     from .feeds import version as feed_version
     from .feeds.fastpath import FeedFastPath, FeedRateLimit
@@ -63,12 +75,16 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .quotas.cli import register_quota_cli
     from .quotas.views import bp as quotas_bp
     from .security import init_security
+    from .series.views import bp as series_admin_bp
     from .templating import register_template_helpers
 
     auth.init_login(app)
     feed_version.install(app)
     app.extensions["feed_fastpath"] = FeedFastPath(
-        app.wsgi_app, feed_version.stamp_path(app), FeedRateLimit(app.config)
+        app.wsgi_app,
+        feed_version.stamp_path(app),
+        FeedRateLimit(app.config),
+        app.config["TRUSTED_HOSTS"],
     )
     app.wsgi_app = app.extensions["feed_fastpath"]
     csrf.exempt(api_bp)  # the API authenticates writes with bearer tokens, not cookies
@@ -77,15 +93,22 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(series_admin_bp)
+    app.register_blueprint(campaigns_admin_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(quotas_bp)
     app.register_blueprint(planner_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(directory_import_bp)
     register_error_handlers(app)
+    install_input_guards(app)
     guard_ids(app)
     init_security(app)
     register_template_helpers(app)
     register_cli(app)
     register_quota_cli(app)
     register_planner_cli(app)
+    register_import_cli(app)
+    require_database(app)  # last: it wraps every command registered above
     return app

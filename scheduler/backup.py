@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,12 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 # APScheduler's job store table is created by the jobs process, not by our migrations.
 FOREIGN_TABLES = {"apscheduler_jobs"}
+# The tables of the first migration: every backup of the scheduler has them.
+FIRST_TABLES = {
+    *("campaigns", "holidays", "people", "societies", "venues", "series", "users"),
+    *("api_tokens", "audit_entries", "events", "event_audiences", "event_cohosts"),
+    *("event_organizers", "event_speakers", "occurrences", "alembic_version"),
+}
 # pg_restore waits this long for the locks of running app processes, then gives up.
 PG_LOCK_TIMEOUT = "60s"
 
@@ -89,12 +96,17 @@ def restore(path: Path | str, force: bool = False) -> RestoreResult:
     if dialect not in ("sqlite", "postgresql"):
         raise BackupError(f"restoring {dialect} databases is not supported")
     db.session.remove()
-    if not force:
-        _refuse_while_jobs_run()
+    # The file is checked first: a damaged or foreign file is refused whatever the lease.
     if dialect == "sqlite":
-        summary = _sqlite_restore(source, _sqlite_file())
+        with _staged_sqlite(source) as staged:
+            if not force:
+                _refuse_while_jobs_run()
+            summary = _sqlite_swap(staged, source, _sqlite_file())
     else:
-        summary = _pg_restore(source)
+        checked = _pg_check(source)
+        if not force:
+            _refuse_while_jobs_run()
+        summary = _pg_apply(checked)
     db.session.remove()
     database = db.engine.url.render_as_string(hide_password=True)
     return RestoreResult(summary, database, _head())
@@ -119,6 +131,12 @@ def _target_path(path, suffix: str) -> Path:
         target = folder / name
     else:
         target = Path(path)
+        if str(path).endswith(("/", os.sep)) and not target.exists():
+            # "backups/" names a folder: make it (private, like the default one).
+            try:
+                target.mkdir(mode=0o700, parents=True)
+            except OSError as exc:
+                raise BackupError(f"{target}: cannot create the folder ({exc.strerror})") from None
         if target.is_dir():
             target = target / name
     if target.exists():
@@ -149,6 +167,18 @@ def _check_revision(revision: str | None, source: Path) -> None:
             f"{source}: its schema revision {revision} is unknown to this version of the "
             "scheduler (a backup made by a newer version?): upgrade the code first; "
             "nothing was changed"
+        )
+
+
+def _check_tables(names, revision: str, source: Path) -> None:
+    """A backup of this code's schema has every table the models know; an older one at
+    least the tables of the first migration (later ones are added by init-db)."""
+    expected = set(db.metadata.tables) if revision == _head() else FIRST_TABLES
+    missing = sorted(expected - set(names))
+    if missing:
+        raise BackupError(
+            f"{source}: tables are missing ({', '.join(missing)}): it is damaged or not a "
+            "whole backup; nothing was changed"
         )
 
 
@@ -229,7 +259,18 @@ def _sqlite_backup(live: Path, target: Path) -> Summary:
     return Summary(target, target.stat().st_size, len(names), rows, revision)
 
 
-def _sqlite_restore(source: Path, live: Path) -> Summary:
+@dataclass
+class _Staged:
+    conn: sqlite3.Connection
+    names: list[str]
+    revision: str
+    rows: int
+
+
+@contextmanager
+def _staged_sqlite(source: Path):
+    """A private copy of the backup, checked whole: SQLite's own integrity and foreign-key
+    checks, the tables, a schema revision this code knows. Raises BackupError otherwise."""
     with source.open("rb") as f:
         head = f.read(len(SQLITE_MAGIC))
     if head.startswith(PG_DUMP_MAGIC):
@@ -245,35 +286,53 @@ def _sqlite_restore(source: Path, live: Path) -> Summary:
         shutil.copyfile(source, staged)
         copy = sqlite3.connect(staged)
         try:
-            try:
-                copy.execute("PRAGMA journal_mode = DELETE")
-                check = copy.execute("PRAGMA quick_check").fetchone()[0]
-                names, revision = _sqlite_facts(copy)
-            except sqlite3.Error as exc:
-                raise BackupError(
-                    f"{source} cannot be read as a SQLite database ({exc}); nothing was changed"
-                ) from None
-            if check != "ok":
-                raise BackupError(
-                    f"{source} is damaged (integrity check: {check}); nothing was changed"
-                )
-            _check_revision(revision, source)
-            rows = _count_rows(copy, names)
-            target = sqlite3.connect(live)
-            try:
-                target.execute("PRAGMA busy_timeout = 30000")
-                # The backup API writes into the live file in one transaction: other
-                # connections see the old content or the new, and WAL mode is kept.
-                copy.backup(target)
-            except sqlite3.Error as exc:
-                raise BackupError(
-                    f"restoring into {live} failed ({exc}); nothing was changed"
-                ) from None
-            finally:
-                target.close()
+            yield _check_sqlite_copy(copy, source)
         finally:
             copy.close()
-    return Summary(source, source.stat().st_size, len(names), rows, revision)
+
+
+def _check_sqlite_copy(copy: sqlite3.Connection, source: Path) -> _Staged:
+    try:
+        copy.execute("PRAGMA journal_mode = DELETE")
+        check = [row[0] for row in copy.execute("PRAGMA integrity_check(5)")]
+        names, revision = _sqlite_facts(copy)
+        orphans = copy.execute('SELECT DISTINCT "table" FROM pragma_foreign_key_check').fetchall()
+    except sqlite3.Error as exc:
+        raise BackupError(
+            f"{source} cannot be read as a SQLite database ({exc}); nothing was changed"
+        ) from None
+    if check != ["ok"]:
+        found = [ln for entry in check for ln in entry.splitlines() if not ln.startswith("***")]
+        raise BackupError(
+            f"{source} is damaged (integrity check: {'; '.join(found)}); nothing was changed"
+        )
+    if orphans:
+        tables = sorted({row[0] for row in orphans})
+        raise BackupError(
+            f"{source} is damaged (foreign-key check: rows of {', '.join(tables)} refer to "
+            "rows that are not there); nothing was changed"
+        )
+    _check_revision(revision, source)
+    _check_tables(names, revision, source)
+    try:
+        rows = _count_rows(copy, names)
+    except sqlite3.Error as exc:
+        raise BackupError(f"{source} is damaged ({exc}); nothing was changed") from None
+    return _Staged(copy, names, revision, rows)
+
+
+def _sqlite_swap(staged: _Staged, source: Path, live: Path) -> Summary:
+    target = sqlite3.connect(live)
+    try:
+        target.execute("PRAGMA busy_timeout = 30000")
+        # The backup API writes into the live file in one transaction: other connections
+        # see the old content or the new, and WAL mode is kept.
+        staged.conn.backup(target)
+    except sqlite3.Error as exc:
+        raise BackupError(f"restoring into {live} failed ({exc}); nothing was changed") from None
+    finally:
+        target.close()
+    return Summary(source, source.stat().st_size, len(staged.names), staged.rows, staged.revision)
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
@@ -442,7 +501,17 @@ def _dump_facts(pg_restore: Path, source: Path) -> DumpFacts:
     return DumpFacts(listing, tables, revision, encoding.group(1) if encoding else None)
 
 
-def _pg_restore(source: Path) -> Summary:
+@dataclass
+class _CheckedDump:
+    source: Path
+    pg_restore: Path
+    facts: DumpFacts
+    extensions: set[str]
+
+
+def _pg_check(source: Path) -> _CheckedDump:
+    """Read the dump's table of contents (pg_restore --list) and its alembic_version, and
+    compare them with the live database; raises BackupError before anything is changed."""
     with source.open("rb") as f:
         head = f.read(len(SQLITE_MAGIC))
     if head == SQLITE_MAGIC:
@@ -462,9 +531,12 @@ def _pg_restore(source: Path) -> Summary:
     pg_restore = pg_tool("pg_restore", major)
     try:
         facts = _dump_facts(pg_restore, source)
+        # Read every data block too: a cut-off dump keeps its table of contents.
+        _run([pg_restore, f"--file={os.devnull}", source], f"reading {source}")
     except BackupError as exc:
         raise BackupError(f"{exc}\nnothing was changed") from None
     _check_revision(facts.revision, source)
+    _check_tables(facts.tables, facts.revision, source)
     if facts.encoding and facts.encoding.upper() != server_encoding.upper():
         raise BackupError(
             f"{source} holds {facts.encoding} text but the database's encoding is "
@@ -479,10 +551,16 @@ def _pg_restore(source: Path) -> Summary:
             "newer schema. Restore into an empty database (dropdb/createdb), or drop them "
             "first; nothing was changed"
         )
+    return _CheckedDump(source, pg_restore, facts, extensions)
+
+
+def _pg_apply(checked: _CheckedDump) -> Summary:
+    source, pg_restore = checked.source, checked.pg_restore
+    engine = db.engine
     engine.dispose()  # our own idle connections hold nothing, but go anyway
     with tempfile.TemporaryDirectory(prefix="scheduler-restore-") as tmp:
         use_list = Path(tmp) / "restore.list"
-        use_list.write_text(facts.restore_list(extensions), encoding="utf-8")
+        use_list.write_text(checked.facts.restore_list(checked.extensions), encoding="utf-8")
         _run(
             [
                 pg_restore,

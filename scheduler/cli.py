@@ -1,5 +1,6 @@
 """Flask CLI commands: flask --app scheduler <command>."""
 
+import functools
 import logging
 
 import click
@@ -14,8 +15,12 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Create or migrate the database to the latest schema."""
+        from .health import check_connection
         from .migrate import upgrade
 
+        problem = check_connection()
+        if problem:
+            raise click.ClickException(problem)
         upgrade()
         click.echo("database is at the latest revision")
 
@@ -44,19 +49,45 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)
-    @click.option("--password", required=True)
+    @click.option(
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="At least 10 characters; asked twice (hidden) when left out.",
+    )
     @click.option("--role", type=click.Choice(["organizer", "editor"]), required=True)
     @click.option("--society", "society_slug", help="Slug of the editor's society.")
     @click.option("--name", default="")
     def create_user(email, password, role, society_slug, name):
-        """Create an organizer or a society editor."""
+        """Create an organizer or a society editor with a password (the first organizer)."""
         from .accounts.service import create_user as make_user
+        from .directory_input import write
 
         try:
-            user = make_user(email, password, role, society_slug, name)
+            user = write(make_user, email, password, role, society_slug, name)
         except BadInput as exc:
             raise click.ClickException(exc.message) from None
         click.echo(f"created {user.role.value} {user.email}")
+
+    @app.cli.command("invite-user")
+    @click.option("--email", required=True)
+    @click.option("--role", type=click.Choice(["organizer", "editor"]), required=True)
+    @click.option("--society", "society_slug", default="", help="Slug of the editor's society.")
+    @click.option("--name", default="")
+    @click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+    def invite_user(email, role, society_slug, name, locale):
+        """Invite a user by e-mail; prints the one-time link too (for sites without SMTP)."""
+        from .accounts.service import invite_user as invite
+        from .directory_input import write
+
+        data = {"email": email, "role": role, "society": society_slug, "name": name,
+                "locale": locale}  # fmt: skip
+        try:
+            user, url = write(invite, data, None)
+        except BadInput as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"invited {user.role.value} {user.email}; the link works once: {url}")
 
     @app.cli.command("create-token")
     @click.option("--email", required=True)
@@ -97,17 +128,24 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("import-holidays")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     @click.option("--year", type=int, help="The year of the schedule (else read from the dates).")
-    def import_holidays(path, year):
-        """Import an officially published holiday schedule (CSV or YAML) for one year."""
+    @click.option(
+        "--official/--provisional",
+        default=True,
+        help="Mark the year official (the State Council's published schedule, the default) "
+        "or provisional (an estimate until it is published).",
+    )
+    def import_holidays(path, year, official):
+        """Import a holiday schedule (CSV or YAML) for one year, official or provisional."""
         from .holidays.service import import_schedule
 
         try:
-            result = import_schedule(path, year)
+            result = import_schedule(path, year, official=official)
         except BadInput as exc:
             raise click.ClickException(exc.message) from None
         click.echo(
             f"{result.year}: {len(result.days_off)} days off and "
-            f"{len(result.workdays)} make-up working days imported (official)"
+            f"{len(result.workdays)} make-up working days imported "
+            f"({'official' if result.official else 'PROVISIONAL'})"
         )
 
     @app.cli.command("holidays")
@@ -118,7 +156,9 @@ def register_cli(app: Flask) -> None:
 
         result = ensure_year(year)
         db.session.commit()
-        click.echo(f"{year}: {'official' if result.official else 'PROVISIONAL (rule-based)'}")
+        click.echo(
+            f"{year}: {'official' if result.official else 'PROVISIONAL (not yet published)'}"
+        )
         for day, name in sorted(result.days_off.items()):
             click.echo(f"  {day.isoformat()}  off      {name}")
         for day, name in sorted(result.workdays.items()):
@@ -192,3 +232,38 @@ def register_cli(app: Flask) -> None:
             run_scheduler(current_app._get_current_object())
         except JobsConfigError as exc:
             raise click.ClickException(str(exc)) from None
+
+
+# Commands that run on a database without our schema: init-db makes it, backup and restore
+# check the files they read. Every other command first needs a migrated database.
+NO_SCHEMA_NEEDED = {"init-db", "backup", "restore"}
+
+
+def require_database(app: Flask) -> None:
+    """Make every app command say in one line (exit 1) what is wrong with the database: a
+    wrong DATABASE_URL, a server out of reach, a schema that needs init-db. Call it after
+    every command is registered."""
+    for name, command in app.cli.commands.items():
+        if command.callback is not None:
+            command.callback = _checked(command.callback, name not in NO_SCHEMA_NEEDED)
+
+
+def _checked(callback, needs_schema: bool):
+    from flask.cli import with_appcontext
+
+    from .health import check_connection, database_state
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        if needs_schema:
+            state = database_state()
+            problem = state.message if not state.ok else None
+        elif db.engine.dialect.name != "sqlite":  # a SQLite file is only made by init-db
+            problem = check_connection()
+        else:
+            problem = None
+        if problem:
+            raise click.ClickException(problem)
+        return callback(*args, **kwargs)
+
+    return with_appcontext(run)

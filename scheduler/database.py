@@ -1,8 +1,9 @@
-"""Database set-up shared by every area: SQLite pragmas and serialized slot writes.
+"""Database set-up shared by every area: SQLite pragmas, serialized writes, keyed locks.
 
-On PostgreSQL an exclusion constraint keeps two submissions from holding one venue slot.
-SQLite has no such constraint, so there the check-and-write runs inside BEGIN IMMEDIATE,
-which lets one writer at a time in, across processes.
+On PostgreSQL an exclusion constraint keeps two submissions from holding one venue slot, and
+transaction-scoped advisory locks (``lock_keys``) serialize the check-and-write of anything
+held by id, such as a speaker. SQLite has neither, so there the check-and-write runs inside
+BEGIN IMMEDIATE, which lets one writer at a time in, across processes.
 """
 
 from contextlib import contextmanager
@@ -67,3 +68,17 @@ def serialized_writes():
         yield
     finally:
         _immediate.reset(token)
+
+
+def lock_keys(namespace: str, ids) -> None:
+    """Hold a PostgreSQL advisory lock on each id of ``namespace`` until the transaction
+    ends (a no-op on SQLite, where the write lock already serializes). Taken in ascending
+    order, so two transactions locking overlapping sets never wait on each other in a
+    circle; the two-int form keeps each namespace's ids apart from other locks."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for key in sorted(set(ids)):
+        db.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:namespace), :key)"),
+            {"namespace": namespace, "key": key},
+        )

@@ -28,7 +28,7 @@ from .events.recurrence import Slot, exdate_key, expand
 from .extensions import db
 from .people.models import Person
 from .planner.models import HostApplication
-from .series.models import Series
+from .series.models import HostMode, Series
 from .societies.models import Society, SocietyKind
 from .venues.models import Venue
 
@@ -240,6 +240,8 @@ LINGNAN_NEXT_YEAR = [
     ("gd-civil-architecture", "智能建造与城市更新", "shenzhen-science-museum", EventStatus.DRAFT),
 ]  # fmt: skip
 
+# The designated society that hosts every session of 学会大讲堂 (a fixed host).
+LECTURE_HALL_HOST = "guangzhou-cast"
 BIWEEKLY_HOSTS = (
     "lingnan-intelligent-mfg-cast",
     "gd-computer-society",
@@ -526,6 +528,10 @@ class _Demo:
                 expected_attendance=250,
                 avoid_holidays=False,
                 color="#1f6feb",
+                # The hall is booked by one designated society (speakers change each week):
+                # the planner needs no host applications for it.
+                host_mode=HostMode.FIXED,
+                fixed_host=self.societies[LECTURE_HALL_HOST],
             ),
             "secretary-salon": Series(
                 slug="secretary-salon",
@@ -1519,7 +1525,9 @@ def load_demo_data(today: date | None = None) -> dict:
 
 def _host_applications(year: int) -> None:
     """Fourteen provincial societies apply to host next year's 岭南科学论坛, each naming a
-    preferred month, so the year planner has something to plan on the demo data."""
+    preferred month; the usual hosts of the biweekly forum, the salons and the journal forum
+    apply for next year too. So every series can be planned on the demo data whatever the
+    day it was loaded (学会大讲堂 has a fixed host and needs no application)."""
     series = db.session.scalar(sa.select(Series).where(Series.slug == "lingnan-forum"))
     societies = db.session.scalars(
         sa.select(Society).where(Society.kind == SocietyKind.PROVINCIAL).order_by(Society.id)
@@ -1532,6 +1540,21 @@ def _host_applications(year: int) -> None:
                 year=year,
                 preferred_months=[3 + n % 10],
                 note="申请承办岭南科学论坛（演示数据）",
+            )
+        )
+    wishes = [("enterprise-biweekly", slug, []) for slug in BIWEEKLY_HOSTS]
+    wishes += [("secretary-salon", slug, [m]) for slug, m in zip(SALON_HOSTS[1], (4, 7, 11))]
+    wishes.append(("journal-forum", "gd-chemical-society", [3]))
+    series = {s.slug: s for s in db.session.scalars(sa.select(Series))}
+    societies = {s.slug: s for s in db.session.scalars(sa.select(Society))}
+    for slug, host, months in wishes:
+        db.session.add(
+            HostApplication(
+                society_id=societies[host].id,
+                series_id=series[slug].id,
+                year=year,
+                preferred_months=months,
+                note=f"申请承办{series[slug].name}（演示数据）",
             )
         )
     db.session.flush()

@@ -12,6 +12,7 @@ from .extensions import db
 # A database that cannot be reached (restarting, failing over) is a 503 asking to come back
 # in this many seconds; pool_pre_ping gives the next request a fresh connection.
 RETRY_AFTER_SECONDS = 5
+INIT_DB = ".venv/bin/flask --app scheduler init-db"
 
 
 class BadInput(Exception):
@@ -33,6 +34,13 @@ class BadInput(Exception):
 class NotFound(BadInput):
     status = 404
     error = "not_found"
+
+
+class Conflict(BadInput):
+    """The change clashes with existing rows (a duplicate, a reference): 409."""
+
+    status = 409
+    error = "conflict"
 
 
 def _default_message(exc: HTTPException) -> str:
@@ -76,22 +84,35 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(sa.exc.DBAPIError)
     def handle_database_error(exc: sa.exc.DBAPIError):
+        if _no_tables(exc):
+            return database_unavailable(not_migrated=True)  # before init-db
         if not (isinstance(exc, sa.exc.OperationalError) or exc.connection_invalidated):
             raise exc  # not an outage: a bug, answered with the usual 500
         return database_unavailable()
 
 
-def database_unavailable():
-    """503 with Retry-After while the database is down, never a 500 with a traceback."""
+def _no_tables(exc: sa.exc.DBAPIError) -> bool:
+    """A table is missing: PostgreSQL's undefined_table, SQLite's "no such table"."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "42P01" or "no such table" in str(orig)
+
+
+def database_unavailable(not_migrated: bool = False):
+    """503 with Retry-After while the database is down or not set up yet (init-db), never a
+    500 with a traceback."""
     with contextlib.suppress(sa.exc.SQLAlchemyError):
         db.session.rollback()
     try:
         message = _("The database is unavailable for a moment; please try again shortly.")
+        if not_migrated:
+            message = _("The database is not set up yet: run %(command)s.", command=INIT_DB)
         response = make_response(error_response(503, "database_unavailable", message))
     except sa.exc.SQLAlchemyError:
         # The language or the page needs the database too (the user behind a session or a
         # token): answer in both languages without it.
         message = "数据库暂时无法访问，请稍后重试。The database is unavailable for a moment."
+        if not_migrated:
+            message = f"数据库尚未初始化，请运行 {INIT_DB}。The database is not set up yet."
         if wants_json():
             response = make_response(jsonify(error="database_unavailable", message=message), 503)
         else:

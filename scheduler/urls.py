@@ -1,9 +1,12 @@
-"""Absolute links, inside a request or not (mail from jobs, feeds built in the CLI), and the
-guard on the ids that routes take from the URL."""
+"""Absolute links (always on PUBLIC_BASE_URL, see hosts.py) and the guard on the ids that
+routes take from the URL."""
 
-from flask import Flask, abort, current_app, has_request_context, url_for
+from flask import Flask, abort
 
 from .database import MAX_ID
+from .hosts import absolute_url
+
+__all__ = ["absolute_url", "guard_ids"]
 
 
 def guard_ids(app: Flask) -> None:
@@ -14,10 +17,3 @@ def guard_ids(app: Flask) -> None:
     def refuse_ids_beyond_the_database(endpoint, values):
         if values and any(isinstance(v, int) and v > MAX_ID for v in values.values()):
             abort(404)
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)

@@ -49,6 +49,7 @@ class Gunicorn:
             "SCHEDULER_CONFIG": "production",
             "SCHEDULER_INSTANCE": str(tmp_path / "instance"),
             "SECRET_KEY": "faults-secret-key",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
             "FEED_VERSION_FILE": str(tmp_path / "feed-version"),
             "PYTHONUNBUFFERED": "1",
         }

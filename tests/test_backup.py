@@ -401,3 +401,102 @@ def test_pg_dump_gets_the_password_from_the_environment_and_the_right_binary(
         assert too_old.exit_code != 0 and "older than the server" in too_old.output
         assert not (tmp_path / "y.dump").exists()
         db.engine.dispose()
+
+
+# --- damaged backups are refused before the lease is looked at or anything changes ---------
+
+
+def _expect_refused(app, path, *messages):
+    before = snapshot()
+    result = invoke(app, "restore", str(path))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "nothing was changed" in result.output
+    for message in messages:
+        assert message in result.output, result.output
+    assert snapshot() == before
+    return result
+
+
+def test_a_backup_folder_given_with_a_slash_is_created_private(migrated_app, tmp_path):
+    made = invoke(migrated_app, "backup", f"{tmp_path}/nightly/copies/")
+    assert made.exit_code == 0, made.output
+    folder = tmp_path / "nightly" / "copies"
+    assert folder.is_dir() and (folder.stat().st_mode & 0o777) == 0o700
+    (written,) = folder.iterdir()
+    assert written.name.startswith("scheduler-") and str(written) in made.output
+    # Without the slash the path is a file, and its folder must exist.
+    missing = invoke(migrated_app, "backup", str(tmp_path / "absent" / "x.backup"))
+    assert missing.exit_code == 1 and "no such folder" in missing.output
+    assert not (tmp_path / "absent").exists()
+
+
+def test_damaged_backups_are_refused_whole_even_while_the_scheduler_runs(
+    migrated_app, backend, tmp_path
+):
+    seed()
+    good = tmp_path / "good.backup"
+    assert invoke(migrated_app, "backup", str(good)).exit_code == 0
+    data = good.read_bytes()
+    # A scheduler process holds its lease: the file's own problem is reported first.
+    now = utcnow()
+    until = now + timedelta(minutes=5)
+    db.session.add(
+        SchedulerLease(
+            name="scheduler", holder="host-9:1", epoch=1, acquired_at=now, renewed_at=now,
+            expires_at=until,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    for share in (5, 35, 75, 97):  # cut off at several points
+        cut = tmp_path / f"cut-{share}"
+        cut.write_bytes(data[: len(data) * share // 100])
+        refused = _expect_refused(migrated_app, cut)
+        assert "stop `flask jobs`" not in refused.output
+    garbage = tmp_path / "garbage"
+    garbage.write_bytes(os.urandom(2000))
+    assert "stop `flask jobs`" not in _expect_refused(migrated_app, garbage, "is not a").output
+    # A good file still waits for the lease (checked after the file).
+    waiting = invoke(migrated_app, "restore", str(good))
+    assert waiting.exit_code == 1 and "stop `flask jobs`" in waiting.output
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_sqlite_backup_failing_its_checks_is_refused(migrated_app, backend, tmp_path):
+    seed()
+    good = tmp_path / "good.sqlite"
+    assert invoke(migrated_app, "backup", str(good)).exit_code == 0
+
+    def variant(name, *sql):
+        path = tmp_path / name
+        path.write_bytes(good.read_bytes())
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA foreign_keys = OFF")
+        for statement in sql:
+            conn.execute(statement)
+        conn.commit()
+        conn.close()
+        return path
+
+    orphan = variant("orphan", "DELETE FROM societies WHERE slug = 'gd-physics'")
+    _expect_refused(migrated_app, orphan, "foreign-key check", "events")
+    lacking = variant("lacking", "DROP TABLE holidays")
+    _expect_refused(migrated_app, lacking, "tables are missing (holidays)")
+    # Damage inside an index page: SQLite's full integrity check finds it.
+    broken = variant("broken", "CREATE INDEX people_name ON people (name)")
+    conn = sqlite3.connect(broken)
+    page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'people_name'").fetchone()
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    raw = bytearray(broken.read_bytes())
+    raw[(page[0] - 1) * size + 8 : (page[0] - 1) * size + 16] = b"\xff" * 8
+    broken.write_bytes(bytes(raw))
+    _expect_refused(migrated_app, broken)
+
+
+def test_a_dump_missing_a_table_is_refused(migrated_app, backend, tmp_path):
+    seed()
+    db.session.execute(sa.text("DROP TABLE holidays"))
+    db.session.commit()
+    assert invoke(migrated_app, "backup", str(tmp_path / "partial.backup")).exit_code == 0
+    db.metadata.tables["holidays"].create(db.engine)  # the live database is whole again
+    _expect_refused(migrated_app, tmp_path / "partial.backup", "tables are missing (holidays)")

@@ -39,7 +39,8 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None  # deactivated: signed out
 
     @login_manager.request_loader
     def load_user_from_request(request: Request) -> User | None:

@@ -1,12 +1,20 @@
-"""Read-only directory endpoints: societies, venues, series, campaigns."""
+"""Read-only directory endpoints: societies, venues, people, series, campaigns."""
 
 import sqlalchemy as sa
 from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
+from ..accounts.auth import user_from_bearer
 from ..campaigns.models import Campaign
+from ..errors import NotFound, fail
+from ..events.api import api_user
 from ..events.enums import EventKind
 from ..events.queries import parse_enum_arg
 from ..extensions import db
+from ..people.models import Person
+from ..planner.models import SeriesPlanning
 from ..series.models import Series
 from ..societies.models import Society, SocietyKind
 from ..timeutil import to_local
@@ -27,8 +35,22 @@ def _kind_filter(stmt, column, enum_cls):
     return stmt.where(column.in_(kinds)) if kinds else stmt
 
 
-def society_to_json(s: Society) -> dict:
-    return {
+def organizer_token():
+    """The organizer behind the bearer token of a directory write (401 without, 403 else)."""
+    user = api_user()
+    if not user.is_organizer:
+        fail(403, _("Only organizers may do this."))
+    return user
+
+
+def viewer_is_organizer() -> bool:
+    """Contacts and limits are for organizers (bearer token or signed-in session)."""
+    user = user_from_bearer(request) or (current_user if current_user.is_authenticated else None)
+    return bool(user is not None and user.is_organizer)
+
+
+def society_to_json(s: Society, private: bool = False) -> dict:
+    body = {
         "id": s.id,
         "slug": s.slug,
         "name": s.name,
@@ -37,7 +59,28 @@ def society_to_json(s: Society) -> dict:
         "discipline": s.discipline,
         "city": s.city,
         "active": s.active,
+        "min_events_per_year": s.min_events_per_year,
     }
+    if private:
+        body["contact_name"] = s.contact_name
+        body["contact_email"] = s.contact_email
+        body["contact_phone"] = s.contact_phone
+    return body
+
+
+def person_to_json(p: Person, private: bool = False) -> dict:
+    body = {
+        "id": p.id,
+        "slug": p.slug,
+        "name": p.name,
+        "title": p.title,
+        "affiliation": p.affiliation,
+        "scarce": p.scarce,
+    }
+    if private:
+        body["monthly_limit"] = p.monthly_limit
+        body["active"] = p.active
+    return body
 
 
 def venue_to_json(v: Venue) -> dict:
@@ -53,10 +96,12 @@ def venue_to_json(v: Venue) -> dict:
         "buffer_minutes": v.buffer_minutes,
         "is_online": v.is_online,
         "stream_url": v.stream_url or None,
+        "active": v.active,
     }
 
 
-def series_to_json(s: Series) -> dict:
+def series_to_json(s: Series, planning: SeriesPlanning | None = None) -> dict:
+    """A series with every planning field (``planning``: its planner settings, if any)."""
     return {
         "id": s.id,
         "slug": s.slug,
@@ -68,10 +113,26 @@ def series_to_json(s: Series) -> dict:
         "target_max": s.target_max,
         "max_per_host": s.max_per_host,
         "preferred_months": list(s.preferred_months or []),
+        "preferred_weekdays": list(s.preferred_weekdays or []),
         "duration_minutes": s.duration_minutes,
+        "default_start_time": s.default_start_time,
         "min_spacing_days": s.min_spacing_days,
+        "expected_attendance": s.expected_attendance,
+        "avoid_holidays": s.avoid_holidays,
+        "avoid_weekends": s.avoid_weekends,
         "color": s.color,
+        "active": s.active,
         "default_venue_id": s.default_venue_id,
+        "default_venue": s.default_venue.slug if s.default_venue else None,
+        "host_mode": s.host_mode.value,
+        "fixed_host": s.fixed_host.slug if s.fixed_host else None,
+        "time_slots": list(planning.time_slots or []) if planning else [],
+        "city": planning.city if planning else "",
+        "inside_campaign": planning.inside_campaign.slug
+        if planning and planning.inside_campaign
+        else None,
+        "at_launch": bool(planning and planning.at_launch),
+        "avoid_campaigns": list(planning.avoid_campaigns or []) if planning else [],
     }
 
 
@@ -86,6 +147,8 @@ def campaign_to_json(c: Campaign) -> dict:
         "end_date": c.end_date.isoformat(),
         "launch_at": to_local(c.launch_at).isoformat() if c.launch_at else None,
         "participation_target": c.participation_target,
+        "description": c.description,
+        "event_kinds": list(c.event_kinds or []),
     }
 
 
@@ -94,7 +157,8 @@ def list_societies():
     stmt = _kind_filter(sa.select(Society), Society.kind, SocietyKind)
     if request.args.get("city"):
         stmt = stmt.where(Society.city == request.args["city"])
-    return _paged(stmt.order_by(Society.id), society_to_json)
+    private = viewer_is_organizer()
+    return _paged(stmt.order_by(Society.id), lambda s: society_to_json(s, private))
 
 
 @bp.get("/venues")
@@ -105,10 +169,38 @@ def list_venues():
     return _paged(stmt.order_by(Venue.id), venue_to_json)
 
 
+@bp.get("/people")
+def list_people():
+    """Active experts and speakers (organizers may ask for inactive ones too)."""
+    private = viewer_is_organizer()
+    stmt = sa.select(Person)
+    if not (private and request.args.get("inactive") in ("1", "true")):
+        stmt = stmt.where(Person.active.is_(True))
+    if request.args.get("scarce") in ("1", "true"):
+        stmt = stmt.where(Person.scarce.is_(True))
+    return _paged(stmt.order_by(Person.id), lambda p: person_to_json(p, private))
+
+
+@bp.get("/people/<slug>")
+def show_person(slug: str):
+    person = db.session.scalar(sa.select(Person).where(Person.slug == slug))
+    if person is None:
+        raise NotFound(_("No person with the slug %(slug)s.", slug=slug[:80]))
+    return jsonify(person_to_json(person, viewer_is_organizer()))
+
+
 @bp.get("/series")
 def list_series():
-    stmt = _kind_filter(sa.select(Series), Series.kind, EventKind)
-    return _paged(stmt.order_by(Series.id), series_to_json)
+    stmt = _kind_filter(sa.select(Series), Series.kind, EventKind).options(
+        selectinload(Series.default_venue), selectinload(Series.fixed_host)
+    )
+    plannings = {
+        p.series_id: p
+        for p in db.session.scalars(
+            sa.select(SeriesPlanning).options(selectinload(SeriesPlanning.inside_campaign))
+        )
+    }
+    return _paged(stmt.order_by(Series.id), lambda s: series_to_json(s, plannings.get(s.id)))
 
 
 @bp.get("/campaigns")

@@ -138,10 +138,28 @@ SCHEMAS = {
                 "type": "array",
                 "items": {"type": "integer", "minimum": 1, "maximum": 12},
             },
+            "preferred_weekdays": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0, "maximum": 6},
+                "description": "0 = Monday … 6 = Sunday.",
+            },
             "duration_minutes": {"type": "integer", "minimum": 1},
+            "default_start_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
             "min_spacing_days": {"type": "integer", "minimum": 0},
+            "expected_attendance": {"type": "integer", "minimum": 0},
+            "avoid_holidays": {"type": "boolean"},
+            "avoid_weekends": {"type": "boolean"},
             "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+            "active": {"type": "boolean"},
             "default_venue_id": {"type": ["integer", "null"]},
+            "default_venue": NULLABLE_STR,
+            "host_mode": {"enum": ["applications", "fixed"]},
+            "fixed_host": NULLABLE_STR,
+            "time_slots": {"type": "array", "items": {"type": "string"}},
+            "city": {"type": "string"},
+            "inside_campaign": NULLABLE_STR,
+            "at_launch": {"type": "boolean"},
+            "avoid_campaigns": {"type": "array", "items": {"enum": CampaignKind.values()}},
         }
     ),
     "Campaign": _obj(
@@ -155,6 +173,8 @@ SCHEMAS = {
             "end_date": {"type": "string", "format": "date"},
             "launch_at": {"type": ["string", "null"], "format": "date-time"},
             "participation_target": {"type": ["number", "null"]},
+            "description": {"type": "string"},
+            "event_kinds": {"type": "array", "items": {"enum": EventKind.values()}},
         }
     ),
 }
@@ -698,6 +718,445 @@ PLANNER_PATHS = {
 }
 
 
+# --- series and campaigns administration (writes) --------------------------------------
+
+_TEXT_OR_NUMBER = {"type": ["string", "integer", "number", "null"]}
+_LIST_OR_TEXT = {"type": ["array", "string", "null"]}
+_BOOL_OR_TEXT = {"type": ["boolean", "string", "integer", "null"]}
+SERIES_CAMPAIGN_SCHEMAS = {
+    "SeriesInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A new series needs name and kind; a change sends only what changes. "
+        "Numbers, booleans and lists may also come as text (lists comma-separated). "
+        "default_venue, fixed_host and inside_campaign are slugs (null or '' for none).",
+        "properties": {
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "description": "An event kind: " + ", ".join(EventKind.values()),
+            },
+            "description": {"type": "string"},
+            "cadence_rrule": {
+                "type": ["string", "null"],
+                "description": "RFC 5545 RRULE without COUNT/UNTIL, e.g. "
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH.",
+            },
+            "target_min": _TEXT_OR_NUMBER,
+            "target_max": _TEXT_OR_NUMBER,
+            "max_per_host": _TEXT_OR_NUMBER,
+            "min_spacing_days": _TEXT_OR_NUMBER,
+            "duration_minutes": _TEXT_OR_NUMBER,
+            "default_start_time": {"type": "string", "description": "HH:MM, local."},
+            "expected_attendance": _TEXT_OR_NUMBER,
+            "preferred_weekdays": {**_LIST_OR_TEXT, "description": "0..6 or MO..SU."},
+            "preferred_months": {**_LIST_OR_TEXT, "description": "1..12."},
+            "default_venue": NULLABLE_STR,
+            "avoid_holidays": _BOOL_OR_TEXT,
+            "avoid_weekends": _BOOL_OR_TEXT,
+            "color": {"type": "string", "description": "#RRGGBB"},
+            "active": _BOOL_OR_TEXT,
+            "host_mode": {"type": "string", "description": "applications | fixed"},
+            "fixed_host": NULLABLE_STR,
+            "time_slots": {**_LIST_OR_TEXT, "description": "Local start times, HH:MM."},
+            "city": {"type": ["string", "null"]},
+            "inside_campaign": NULLABLE_STR,
+            "at_launch": _BOOL_OR_TEXT,
+            "avoid_campaigns": {**_LIST_OR_TEXT, "description": "Campaign kinds."},
+        },
+    },
+    "CampaignInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A new campaign needs name, kind, start_date and end_date; a change "
+        "sends only what changes. launch_at is a local date-time inside the window; "
+        "participation_target a share 0..1 or a percentage such as '60%'.",
+        "properties": {
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "description": "A campaign kind: " + ", ".join(CampaignKind.values()),
+            },
+            "theme": {"type": "string"},
+            "description": {"type": "string"},
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "launch_at": {"type": ["string", "null"]},
+            "participation_target": _TEXT_OR_NUMBER,
+            "event_kinds": {**_LIST_OR_TEXT, "description": "Event kinds (empty: any)."},
+        },
+    },
+}
+SCHEMAS.update(SERIES_CAMPAIGN_SCHEMAS)
+_SLUG_PARAM = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _directory_writes(thing: str, schema: str) -> tuple[dict, dict]:
+    """The POST on the collection, and PATCH/DELETE on one row by slug (organizers)."""
+    create = {
+        "post": {
+            "summary": f"Create a {thing} (organizers)",
+            "security": SECURED,
+            "requestBody": _json_body(f"{schema}Input"),
+            "responses": {"201": _ok(schema, f"The new {thing}."), **WRITE_ERRORS},
+        }
+    }
+    one = {
+        "patch": {
+            "summary": f"Change a {thing} (only the fields sent)",
+            "security": SECURED,
+            "parameters": [_SLUG_PARAM],
+            "requestBody": _json_body(f"{schema}Input"),
+            "responses": {"200": _ok(schema, f"The {thing}."), **WRITE_ERRORS},
+        },
+        "delete": {
+            "summary": f"Delete a {thing} (409 with the reason while events use it)",
+            "security": SECURED,
+            "parameters": [_SLUG_PARAM],
+            "responses": {"204": {"description": "Deleted."}, **WRITE_ERRORS},
+        },
+    }
+    return create, one
+
+
+_SERIES_CREATE, _SERIES_ONE = _directory_writes("series", "Series")
+_CAMPAIGN_CREATE, _CAMPAIGN_ONE = _directory_writes("campaign", "Campaign")
+SERIES_CAMPAIGN_PATHS = {"/series/{slug}": _SERIES_ONE, "/campaigns/{slug}": _CAMPAIGN_ONE}
+
+
+# --- societies, venues (with closures) and people administration (h1) -----------------------
+
+_TEXT = {"type": ["string", "null"]}
+SCHEMAS["Society"]["properties"].update(
+    {
+        "min_events_per_year": {"type": "integer", "minimum": 0},
+        "contact_name": {"type": "string", "description": "Organizers only."},
+        "contact_email": {"type": "string", "description": "Organizers only."},
+        "contact_phone": {"type": "string", "description": "Organizers only."},
+    }
+)
+SCHEMAS["Venue"]["properties"]["active"] = {"type": "boolean"}
+DIRECTORY_SCHEMAS = {
+    "Person": _obj(
+        {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "title": {"type": "string"},
+            "affiliation": {"type": "string"},
+            "scarce": {"type": "boolean"},
+        },
+        {
+            "monthly_limit": {"type": ["integer", "null"], "description": "Organizers only."},
+            "active": {"type": "boolean", "description": "Organizers only."},
+        },
+    ),
+    "SocietyInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A new society needs name and kind; a change sends only what changes. "
+        "Numbers and booleans may also come as text; the slug is made from the name when "
+        "absent.",
+        "properties": {
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "short_name": _TEXT,
+            "kind": {"type": "string", "description": ", ".join(SocietyKind.values())},
+            "discipline": _TEXT,
+            "city": _TEXT,
+            "contact_name": _TEXT,
+            "contact_email": _TEXT,
+            "contact_phone": _TEXT,
+            "min_events_per_year": _TEXT_OR_NUMBER,
+            "active": _BOOL_OR_TEXT,
+        },
+    },
+    "VenueInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A hall needs a capacity of at least 1; an online venue a stream URL "
+        "(http or https). Latitude and longitude come together or not at all.",
+        "properties": {
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "address": _TEXT,
+            "city": _TEXT,
+            "capacity": _TEXT_OR_NUMBER,
+            "latitude": _TEXT_OR_NUMBER,
+            "longitude": _TEXT_OR_NUMBER,
+            "buffer_minutes": {**_TEXT_OR_NUMBER, "description": "0..1440"},
+            "is_online": _BOOL_OR_TEXT,
+            "stream_url": _TEXT,
+            "active": {
+                **_BOOL_OR_TEXT,
+                "description": "Deactivating is refused (409) while future submitted or "
+                "approved events use the venue.",
+            },
+        },
+    },
+    "PersonInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A scarce expert with a monthly limit makes the conflict check warn "
+        "when booked more often in one month.",
+        "properties": {
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "title": _TEXT,
+            "affiliation": _TEXT,
+            "scarce": _BOOL_OR_TEXT,
+            "monthly_limit": {**_TEXT_OR_NUMBER, "description": "1..100, or null for none."},
+            "active": _BOOL_OR_TEXT,
+        },
+    },
+    "Closure": _obj(
+        {
+            "id": {"type": "integer"},
+            "venue": {"type": "string"},
+            "first_day": {"type": "string", "format": "date"},
+            "last_day": {"type": "string", "format": "date"},
+            "reason": {"type": "string"},
+        }
+    ),
+    "ClosureList": _obj({"items": {"type": "array", "items": _ref("Closure")}}),
+    "ClosureInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Local dates, both included. Refused (409) over future submitted or "
+        "approved events in the venue.",
+        "properties": {
+            "first_day": {"type": "string", "format": "date"},
+            "last_day": {"type": "string", "format": "date"},
+            "reason": _TEXT,
+        },
+    },
+    "PersonPage": _page_of("Person"),
+}
+SCHEMAS.update(DIRECTORY_SCHEMAS)
+_SOCIETY_CREATE, _SOCIETY_ONE = _directory_writes("society", "Society")
+_VENUE_CREATE, _VENUE_ONE = _directory_writes("venue", "Venue")
+_PERSON_CREATE, _PERSON_ONE = _directory_writes("person", "Person")
+_CLOSURE_PARAM = {
+    "name": "closure_id", "in": "path", "required": True, "schema": {"type": "integer"},
+}  # fmt: skip
+DIRECTORY_PATHS = {
+    "/societies/{slug}": _SOCIETY_ONE,
+    "/venues/{slug}": _VENUE_ONE,
+    "/people": {
+        **_list_op(
+            "Active experts and speakers",
+            "PersonPage",
+            [
+                _param("scarce", "1: scarce experts only."),
+                _param("inactive", "1: inactive ones too (organizers)."),
+            ],
+        ),
+        **_PERSON_CREATE,
+    },
+    "/people/{slug}": {
+        "get": {
+            "summary": "One expert or speaker",
+            "parameters": [_SLUG_PARAM],
+            "responses": {"200": _ok("Person", "The person."), **ERRORS},
+        },
+        **_PERSON_ONE,
+    },
+    "/venues/{slug}/closures": {
+        "get": {
+            "summary": "Days the venue cannot be booked",
+            "parameters": [_SLUG_PARAM],
+            "responses": {"200": _ok("ClosureList", "The closures."), **ERRORS},
+        },
+        "post": {
+            "summary": "Close a venue for a range of days (organizers)",
+            "security": SECURED,
+            "parameters": [_SLUG_PARAM],
+            "requestBody": _json_body("ClosureInput"),
+            "responses": {"201": _ok("Closure", "The new closure."), **WRITE_ERRORS},
+        },
+    },
+    "/venues/{slug}/closures/{closure_id}": {
+        "patch": {
+            "summary": "Change a closure (only the fields sent)",
+            "security": SECURED,
+            "parameters": [_SLUG_PARAM, _CLOSURE_PARAM],
+            "requestBody": _json_body("ClosureInput"),
+            "responses": {"200": _ok("Closure", "The closure."), **WRITE_ERRORS},
+        },
+        "delete": {
+            "summary": "Reopen the days of a closure",
+            "security": SECURED,
+            "parameters": [_SLUG_PARAM, _CLOSURE_PARAM],
+            "responses": {"204": {"description": "Deleted."}, **WRITE_ERRORS},
+        },
+    },
+}
+
+
+# --- users and API tokens (scheduler/accounts/api.py): h3 ----------------------------------
+_USER_STATE = {"enum": ["active", "invited", "deactivated"]}
+_ROLE = {"enum": ["organizer", "editor"]}
+ACCOUNT_SCHEMAS = {
+    "User": _obj(
+        {
+            "id": {"type": "integer"},
+            "email": {"type": "string"},
+            "name": {"type": "string"},
+            "role": _ROLE,
+            "society": NULLABLE_STR,
+            "locale": {"enum": ["zh_CN", "en", None]},
+            "active": {"type": "boolean"},
+            "state": _USER_STATE,
+            "created_at": LOCAL_DT,
+        }
+    ),
+    "UserInvitation": {
+        "type": "object",
+        "required": ["email", "role"],
+        "additionalProperties": False,
+        "properties": {
+            "email": {"type": "string", "maxLength": 200},
+            "role": _ROLE,
+            "society": {"type": ["string", "null"], "description": "Slug; editors need one."},
+            "name": {"type": "string", "maxLength": 120},
+            "locale": {"enum": ["zh_CN", "en", ""]},
+        },
+    },
+    "UserChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "role": _ROLE,
+            "society": {"type": ["string", "null"]},
+            "name": {"type": "string", "maxLength": 120},
+            "locale": {"enum": ["zh_CN", "en", ""]},
+            "active": {"type": "boolean"},
+        },
+    },
+    "ApiToken": _obj(
+        {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "prefix": {"type": "string"},
+            "created_at": LOCAL_DT,
+            "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+            "revoked": {"type": "boolean"},
+        }
+    ),
+    "NewApiToken": _obj(
+        {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "prefix": {"type": "string"},
+            "token": {"type": "string", "description": "The bearer token; shown only here."},
+            "created_at": LOCAL_DT,
+            "last_used_at": {"type": "null"},
+            "revoked": {"type": "boolean"},
+        }
+    ),
+    "ApiTokenList": _obj({"items": {"type": "array", "items": _ref("ApiToken")}}),
+    "ApiTokenInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"name": {"type": "string", "maxLength": 120}},
+    },
+}
+ACCOUNT_SCHEMAS["UserPage"] = _page_of("User")
+SCHEMAS.update(ACCOUNT_SCHEMAS)
+_USER_ERRORS = {
+    "400": _error("Invalid input (unknown field, bad e-mail, an editor without a society); "
+                  "nothing was written."),
+    "401": _error("No valid bearer token."),
+    "403": _error("Organizers only."),
+    "409": _error("A duplicate e-mail, or the change would leave no active organizer (or "
+                  "removes the caller's own organizer role); an invitation to someone who "
+                  "already has a password or is deactivated."),
+}  # fmt: skip
+_USER_ID = {**ID_PARAM, "description": "The user's id."}
+ACCOUNT_PATHS = {
+    "/users": {
+        "get": {
+            "summary": "Users (organizers)",
+            "security": SECURED,
+            "parameters": PAGE_PARAMS,
+            "responses": {
+                "200": _ok("UserPage", "Users, active first."),
+                **_USER_ERRORS,
+                "404": _error("Page out of range."),
+            },
+        },
+        "post": {
+            "summary": "Invite a user: a mail with a one-time link to choose a password "
+            "(expires after INVITATION_TTL_DAYS)",
+            "security": SECURED,
+            "requestBody": _json_body("UserInvitation"),
+            "responses": {"201": _ok("User", "The invited user."), **_USER_ERRORS},
+        },
+    },
+    "/users/{id}": {
+        "patch": {
+            "summary": "Change a user's role, society, name, language or active (only the "
+            "keys given); a deactivated user's sessions and tokens stop working",
+            "security": SECURED,
+            "parameters": [_USER_ID],
+            "requestBody": _json_body("UserChange"),
+            "responses": {
+                "200": _ok("User", "The user."),
+                **_USER_ERRORS,
+                "404": _error("No such user."),
+            },
+        }
+    },
+    "/users/{id}/invitation": {
+        "post": {
+            "summary": "Send a new invitation; earlier links stop working",
+            "security": SECURED,
+            "parameters": [_USER_ID],
+            "responses": {
+                "200": _ok("User", "The user."),
+                **_USER_ERRORS,
+                "404": _error("No such user."),
+            },
+        }
+    },
+    "/tokens": {
+        "get": {
+            "summary": "The caller's own API tokens (never the tokens themselves)",
+            "security": SECURED,
+            "responses": {
+                "200": _ok("ApiTokenList", "Newest first."),
+                "401": _error("No valid bearer token."),
+            },
+        },
+        "post": {
+            "summary": "Create a named API token for the caller; the token is in this answer only",
+            "security": SECURED,
+            "requestBody": _json_body("ApiTokenInput"),
+            "responses": {
+                "201": _ok("NewApiToken", "The new token."),
+                "400": _error("Invalid name or unknown field."),
+                "401": _error("No valid bearer token."),
+                "409": _error("Too many active tokens."),
+            },
+        },
+    },
+    "/tokens/{id}": {
+        "delete": {
+            "summary": "Revoke one of the caller's own tokens",
+            "security": SECURED,
+            "parameters": [ID_PARAM],
+            "responses": {
+                "204": {"description": "Revoked."},
+                "401": _error("No valid bearer token."),
+                "404": _error("No such token of the caller."),
+            },
+        }
+    },
+}
+
+
 def build_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -826,15 +1285,27 @@ def build_document() -> dict:
                     "responses": {"200": _ok("Findings", "The findings."), **WRITE_ERRORS},
                 }
             },
-            "/societies": _list_op(
-                "Societies",
-                "SocietyPage",
-                [_param("kind", "Society kinds, comma-separated."), _param("city", "City.")],
-            ),
-            "/venues": _list_op("Venues", "VenuePage", [_param("city", "City.")]),
-            "/series": _list_op("Series", "SeriesPage", [_param("kind", "Event kinds.")]),
-            "/campaigns": _list_op("Campaigns", "CampaignPage", []),
+            "/societies": {
+                **_list_op(
+                    "Societies (contacts for organizers only)",
+                    "SocietyPage",
+                    [_param("kind", "Society kinds, comma-separated."), _param("city", "City.")],
+                ),
+                **_SOCIETY_CREATE,
+            },
+            "/venues": {
+                **_list_op("Active venues", "VenuePage", [_param("city", "City.")]),
+                **_VENUE_CREATE,
+            },
+            **DIRECTORY_PATHS,
+            "/series": {
+                **_list_op("Series", "SeriesPage", [_param("kind", "Event kinds.")]),
+                **_SERIES_CREATE,
+            },
+            "/campaigns": {**_list_op("Campaigns", "CampaignPage", []), **_CAMPAIGN_CREATE},
+            **SERIES_CAMPAIGN_PATHS,
             **PLANNER_PATHS,
+            **ACCOUNT_PATHS,
             "/quotas": {
                 "get": {
                     "summary": "Annual quotas: series progress and pace, host rotation, "

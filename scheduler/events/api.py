@@ -16,14 +16,7 @@ from .enums import PUBLIC_STATUSES
 from .models import Event
 from .queries import get_event, page_events, parse_filters
 from .serialize import event_to_json
-
-
-def can_see_unpublished(event=None) -> bool:
-    if not current_user.is_authenticated:
-        return False
-    if current_user.is_organizer:
-        return True
-    return event is not None and event.host_id == current_user.society_id
+from .visibility import may_view
 
 
 @bp.get("/events")
@@ -31,8 +24,8 @@ def list_events():
     filters = parse_filters(request.args, allow_status=current_user.is_authenticated)
     unpublished = set(filters.statuses) - set(PUBLIC_STATUSES)
     if unpublished and not current_user.is_organizer:
-        # Editors see unpublished events of their own society only.
-        filters.society_ids = [current_user.society_id]
+        # Editors see unpublished events as far as visibility.py lets their society.
+        filters.viewer_society_id = current_user.society_id or 0
     page, per_page = parse_page(request.args)
     events, total, occurrences = page_events(filters, page, per_page)
     items = [event_to_json(e, occurrences[e.id]) for e in events]
@@ -42,7 +35,7 @@ def list_events():
 @bp.get("/events/<int:event_id>")
 def show_event(event_id: int):
     event = get_event(event_id)
-    if event is None or (event.status not in PUBLIC_STATUSES and not can_see_unpublished(event)):
+    if event is None or not may_view(current_user, event):
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
     return jsonify(event_to_json(event, event.occurrences))
 
@@ -131,19 +124,5 @@ def change_occurrence(event_id: int, key: str):
     """Move one occurrence of a repeating event ({"start", "end"}), cancel it
     ({"cancelled": true}, an exception date) or put it back ({"reset": true})."""
     user = api_user()
-    event = _event_or_404(event_id)
-    body = json_body()
-    overrides = dict(event.overrides or {})
-    exdates = list(event.exdates or [])
-    if body.get("reset") is True:
-        overrides.pop(key, None)
-        exdates = [x for x in exdates if x != key]
-        data = {"overrides": overrides, "exdates": exdates}
-    elif body.get("cancelled") is True:
-        overrides.pop(key, None)
-        data = {"overrides": overrides, "exdates": [*exdates, key]}
-    else:
-        overrides[key] = {"start": body.get("start"), "end": body.get("end")}
-        data = {"overrides": overrides}
-    outcome = workflow.update_event(event, data, user)
+    outcome = workflow.change_occurrence(_event_or_404(event_id), key, json_body(), user)
     return _with_findings(outcome.event, outcome.findings)

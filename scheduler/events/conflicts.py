@@ -5,6 +5,7 @@ Each look-up is one query on one index (venue, host, series, speakers, city), so
 number of queries per check does not grow with the number of events.
 """
 
+import calendar
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -17,10 +18,11 @@ from ..extensions import db
 from ..holidays.service import holidays_for_range
 from ..people.models import Person
 from ..rules.policy import policy_for
+from ..series.models import HostMode, Series
 from ..timeutil import local_day_range, local_zone, to_local
 from ..types import utcnow
 from ..venues.models import Venue
-from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES
+from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventKind
 from .models import Event, EventAudience, Occurrence, event_speakers
 from .recurrence import expand
 
@@ -251,15 +253,16 @@ def build_context(event: Event, p: rules.Proposal, now: datetime) -> rules.Conte
     spacing = timedelta(days=series.min_spacing_days) if series else timedelta(0)
     series_counts, host_counts = _year_counts(p, tz)
     other_venues, other_busy = _other_venues(p, event)
-    speaker_names = (
-        dict(
-            db.session.execute(
-                sa.select(Person.id, Person.name).where(Person.id.in_(p.speaker_ids))
-            ).all()
-        )
+    speakers = (
+        db.session.execute(
+            sa.select(Person.id, Person.name, Person.scarce, Person.monthly_limit).where(
+                Person.id.in_(p.speaker_ids)
+            )
+        ).all()
         if p.speaker_ids
-        else {}
+        else []
     )
+    scarce_limits = {s.id: s.monthly_limit for s in speakers if s.scarce and s.monthly_limit}
     campaign = event.campaign
     return rules.Context(
         tz=tz,
@@ -270,7 +273,7 @@ def build_context(event: Event, p: rules.Proposal, now: datetime) -> rules.Conte
             id=series.id,
             name=series.name,
             target_max=series.target_max,
-            max_per_host=series.max_per_host,
+            max_per_host=_host_maximum(series, p.host_id),
             min_spacing_days=series.min_spacing_days,
             avoid_holidays=series.avoid_holidays,
         )
@@ -282,6 +285,8 @@ def build_context(event: Event, p: rules.Proposal, now: datetime) -> rules.Conte
             start_date=campaign.start_date,
             end_date=campaign.end_date,
             launch_at=campaign.launch_at,
+            event_kinds=frozenset(campaign.event_kinds or ()),
+            kind_names=_kind_names(campaign.event_kinds, p.kind),
         )
         if campaign
         else None,
@@ -291,10 +296,62 @@ def build_context(event: Event, p: rules.Proposal, now: datetime) -> rules.Conte
         host_year_counts=host_counts,
         other_venues=other_venues,
         other_venue_busy=other_busy,
-        speaker_names=speaker_names,
+        speaker_names={s.id: s.name for s in speakers},
+        scarce_limits=scarce_limits,
+        speaker_month_counts=_speaker_month_counts(p, scarce_limits, tz),
         lead_days=current_app.config["FILING_LEAD_DAYS"],
         translate=gettext,
     )
+
+
+MAX_SCARCE_ROWS = 10_000
+
+
+def _speaker_month_counts(p: rules.Proposal, people: dict, tz) -> dict:
+    """(person id, year, month) -> slot-holding occurrences of other events the scarce
+    experts speak at, in the local months the proposal touches (one query, none if no
+    scarce expert speaks)."""
+    if not people or not p.slots:
+        return {}
+    first = min(s for s, _ in p.slots).astimezone(tz).date().replace(day=1)
+    last = max(s for s, _ in p.slots).astimezone(tz).date()
+    start, end = local_day_range(
+        first, last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    )
+    rows = db.session.execute(
+        sa.select(event_speakers.c.person_id, Occurrence.start_at)
+        .join(Occurrence, Occurrence.event_id == event_speakers.c.event_id)
+        .join(Event, Event.id == Occurrence.event_id)
+        .where(
+            event_speakers.c.person_id.in_(list(people)),
+            Occurrence.start_at >= start,
+            Occurrence.start_at < end,
+            Occurrence.holds_slot.is_(True),
+            Occurrence.cancelled.is_(False),
+            Occurrence.event_id != (p.event_id or 0),
+            Event.status.in_(SLOT_HOLDING_STATUSES),
+        )
+        .limit(MAX_SCARCE_ROWS)
+    ).all()
+    counts: dict = {}
+    for person_id, at in rows:
+        local = at.astimezone(tz)
+        key = (person_id, local.year, local.month)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _host_maximum(series: Series, host_id: int) -> int | None:
+    """The series' maximum per host, none for its fixed host (it takes every session)."""
+    if series.host_mode == HostMode.FIXED and series.fixed_host_id == host_id:
+        return None
+    return series.max_per_host
+
+
+def _kind_names(kinds, own: str) -> dict:
+    """Event kind value -> its name in the user's language (for the campaign kind rule)."""
+    wanted = {*(kinds or ()), own}
+    return {k.value: str(k.label) for k in EventKind if k.value in wanted}
 
 
 def check_event(event: Event, now: datetime | None = None) -> list[rules.Finding]:

@@ -1,6 +1,7 @@
 """Event input from the API, the portal form and the importer: validated before anything
 is written. Every problem becomes a BadInput naming the field, in the user's language."""
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -94,21 +95,29 @@ def _moment(value, name: str, all_day: bool) -> datetime:
         raise BadInput(_("%(field)s is required.", field=name), field=name)
     try:
         if all_day or len(value) == 10:
-            moment = local_midnight_utc(date.fromisoformat(value[:10]))
+            day = date.fromisoformat(value[:10])
+            _check_year(day.year, name)  # before any arithmetic: year 1 and 9999 overflow
+            moment = local_midnight_utc(day)
         else:
-            moment = local_to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            _check_year(parsed.year, name)
+            moment = local_to_utc(parsed)
     except ValueError:
         raise BadInput(
             _("%(field)s is not a valid date or time: %(value)s", field=name, value=value[:40]),
             field=name,
         ) from None
-    if not MIN_YEAR <= moment.astimezone(local_zone()).year <= MAX_YEAR:
+    _check_year(moment.astimezone(local_zone()).year, name)
+    return moment
+
+
+def _check_year(year: int, name: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
         raise BadInput(
             _("%(field)s must be between %(low)s and %(high)s.", field=name, low=MIN_YEAR,
               high=MAX_YEAR),
             field=name,
         )  # fmt: skip
-    return moment
 
 
 def _ref(model, value, name: str):
@@ -132,10 +141,25 @@ def _refs(model, values, name: str) -> list:
         return []
     if not isinstance(values, list):
         raise BadInput(_("%(field)s must be a list.", field=name), field=name)
+    if any(not isinstance(value, int | str) for value in values):  # [[]], [{}], [null]
+        raise BadInput(_("%(field)s must be a list of ids or slugs.", field=name), field=name)
     rows = []
     for value in dict.fromkeys(values):
         rows.append(_ref(model, value, name))
     return rows
+
+
+def _whole_number(value) -> int:
+    """A count from JSON (an int, or an integral float) or a form (ASCII digits); -1 when it
+    is none (so "²", "1e999", Infinity and NaN are refused, never overflow)."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else -1
+    if isinstance(value, str):
+        value = value.strip()
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
+    return value if isinstance(value, int) else -1
 
 
 def _bool(body, name) -> bool:
@@ -203,11 +227,8 @@ def parse_event_input(body, current=None) -> EventInput:
             raise BadInput(_("online_url must start with https://."), field="online_url")
         v["online_url"] = url
     if "expected_attendance" in body:
+        number = _whole_number(body["expected_attendance"])
         value = body["expected_attendance"]
-        try:
-            number = int(value) if value not in (None, "") else 0
-        except (TypeError, ValueError):
-            number = -1
         if isinstance(value, bool) or number < 0 or number > 1_000_000:
             raise BadInput(
                 _("expected_attendance must be a whole number from 0."),

@@ -1,4 +1,5 @@
-"""Keeps the materialized occurrence rows of an event in step with the event itself."""
+"""Keeps the materialized occurrence rows of an event in step with the event itself, and
+turns a change of one occurrence into the event fields that express it."""
 
 from datetime import timedelta
 
@@ -46,3 +47,19 @@ def sync_occurrences(event: Event) -> None:
         occ.public = public
         wanted.append(occ)
     event.occurrences = wanted
+
+
+def occurrence_change(event: Event, key: str, body: dict) -> dict:
+    """The event fields for one occurrence (``key``: its local start in the rule): moved
+    ({"start", "end"}), cancelled ({"cancelled": true}, an exception date) or put back
+    ({"reset": true}). Built from the event's current overrides and exception dates."""
+    overrides = dict(event.overrides or {})
+    exdates = list(event.exdates or [])
+    if body.get("reset") is True:
+        overrides.pop(key, None)
+        return {"overrides": overrides, "exdates": [x for x in exdates if x != key]}
+    if body.get("cancelled") is True:
+        overrides.pop(key, None)
+        return {"overrides": overrides, "exdates": [*exdates, key]}
+    overrides[key] = {"start": body.get("start"), "end": body.get("end")}
+    return {"overrides": overrides}

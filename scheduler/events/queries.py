@@ -21,6 +21,7 @@ from ..types import UTCDateTime
 from ..venues.models import Venue
 from .enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
 from .models import Event, EventAudience, Occurrence, event_cohosts
+from .visibility import visible_to_society
 
 MIN_YEAR, MAX_YEAR = 1970, 2100
 
@@ -39,6 +40,28 @@ class EventFilters:
     statuses: list[EventStatus] = field(default_factory=lambda: list(PUBLIC_STATUSES))
     text: str = ""
     event_ids: list[int] = field(default_factory=list)
+    # Only what this society's editors may see (events/visibility.py); None: no restriction.
+    viewer_society_id: int | None = None
+
+    def cache_key(self) -> tuple:
+        """The parsed scope as sorted tuples: two requests share cached results exactly when
+        they select the same events (never from joined strings, which a value containing
+        "&" or "=" could forge)."""
+        moments = tuple(m.isoformat() if m else None for m in (self.start, self.end))
+        return (
+            moments,
+            tuple(sorted(k.value for k in self.kinds)),
+            tuple(sorted(self.series_ids)),
+            tuple(sorted(self.society_ids)),
+            tuple(sorted(self.venue_ids)),
+            tuple(sorted(self.campaign_ids)),
+            tuple(sorted(self.cities)),
+            tuple(sorted(a.value for a in self.audiences)),
+            tuple(sorted(s.value for s in self.statuses)),
+            self.text,
+            tuple(sorted(self.event_ids)),
+            self.viewer_society_id,
+        )
 
     def occurrence_conditions(self) -> list:
         """WHERE clauses over Occurrence joined to Event."""
@@ -93,6 +116,8 @@ class EventFilters:
         if self.text:
             pattern = f"%{self.text}%"
             conds.append(sa.or_(Event.title.ilike(pattern), Event.description.ilike(pattern)))
+        if self.viewer_society_id is not None:
+            conds.append(visible_to_society(self.viewer_society_id))
         return conds
 
 
@@ -149,16 +174,22 @@ def parse_moment(value: str, name: str, end_of_day: bool = False) -> datetime:
     """An ISO date or date-time from a query string, as aware UTC (local if no offset)."""
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = local_midnight_utc(day + timedelta(days=1) if end_of_day else day)
+            parsed = date.fromisoformat(value)
         else:
-            moment = local_to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise BadInput(
             _("%(name)s is not a valid date (use YYYY-MM-DD or an ISO 8601 date-time).", name=name),
             field=name,
         ) from None
-    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+    # The range is checked before any arithmetic: the years 1 and 9999 overflow on conversion.
+    moment = None
+    if MIN_YEAR <= parsed.year <= MAX_YEAR:
+        if isinstance(parsed, datetime):
+            moment = local_to_utc(parsed)
+        else:
+            moment = local_midnight_utc(parsed + timedelta(days=1) if end_of_day else parsed)
+    if moment is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
         raise BadInput(
             _(
                 "%(name)s must be between %(low)s and %(high)s.",

@@ -56,6 +56,24 @@ def normalize_rrule(rule: str) -> str:
     return rule.upper()
 
 
+# Bounds dateutil does not check itself (INTERVAL=0 repeats one date forever; BYSECOND=60
+# fails only while expanding). RFC 5545 allows a leap second 60; times here are minutes.
+_PART_RANGES = {"INTERVAL": (1, 1000), "COUNT": (1, 10**12), "BYSECOND": (0, 59),
+                "BYMINUTE": (0, 59), "BYHOUR": (0, 23)}  # fmt: skip
+
+
+def _check_parts(rule: str) -> None:
+    for part in rule.split(";"):
+        name, _sep, value = part.partition("=")
+        if name not in _PART_RANGES:
+            continue
+        low, high = _PART_RANGES[name]
+        for item in value.split(","):
+            digits = item.isascii() and item.isdigit() and len(item) <= 12
+            if not digits or not low <= int(item) <= high:
+                raise RecurrenceError("invalid", f"{name}={value}"[:60])
+
+
 PROBE_YEAR = 9968  # a leap year 31 years before dateutil's last year
 
 
@@ -96,12 +114,19 @@ def expand(
         return [Slot(start, end, start)]
     if "COUNT=" not in rule and "UNTIL=" not in rule:
         raise RecurrenceError("unbounded")
+    _check_parts(rule)
     try:
         parsed = rrulestr("RRULE:" + _local_until(rule, tz), dtstart=first_local)
-    except (ValueError, TypeError) as exc:
+        if not _matches_ever(rule, first_local):
+            raise RecurrenceError("never")
+        return _slots(parsed, duration, tz, all_day, max_count, exdates, overrides)
+    except RecurrenceError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:  # dateutil fails late on some rules
         raise RecurrenceError("invalid", str(exc)) from None
-    if not _matches_ever(rule, first_local):
-        raise RecurrenceError("never")
+
+
+def _slots(parsed, duration, tz, all_day, max_count, exdates, overrides) -> list[Slot]:
     excluded = set(exdates or [])
     moved = dict(overrides or {})
     slots: list[Slot] = []

@@ -4,20 +4,26 @@ Each operation checks permission and the allowed transition, runs the conflict r
 they matter, writes the change, its audit entry and its notifications in one transaction,
 and bumps SEQUENCE when the public sees the change. Pages, the API and the importer call
 these functions; nothing else sets ``event.status``.
+
+Every change first re-reads its event under a row lock (``_locked``) and checks the status
+there, so of two racing requests the later one sees the earlier one's result: a lost race is
+a 409 that writes nothing. Speakers are locked (by id) before their conflicts are checked.
 """
 
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NoReturn
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..audit.service import record
-from ..database import serialized_writes
+from ..database import lock_keys, serialized_writes
 from ..errors import BadInput
 from ..extensions import db
 from ..jobs import reminders
@@ -25,10 +31,10 @@ from ..notifications.service import queue_event_notice
 from ..rules import Finding, has_errors
 from ..types import utcnow
 from .conflicts import check_event, finding_to_json
-from .enums import PUBLIC_STATUSES, EventStatus
+from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
 from .input import parse_event_input, refuse_control_characters
 from .models import Event, Occurrence
-from .occurrences import sync_occurrences
+from .occurrences import occurrence_change, sync_occurrences
 
 S = EventStatus
 # Errors that no override can approve: a double-booked hall or speaker.
@@ -151,6 +157,61 @@ def _require_manager(user: User, event: Event) -> None:
         raise Forbidden(_("Only the host society and organizers may change this event."))
 
 
+# What a locked re-read loads afresh: everything the checks and the slot sync rely on.
+_FRESH = (
+    selectinload(Event.occurrences),
+    selectinload(Event.speakers),
+    selectinload(Event.cohosts),
+    selectinload(Event.organizers),
+    selectinload(Event.audience_rows),
+)
+
+
+@contextmanager
+def _locked(event: Event):
+    """Run the block on a fresh copy of ``event`` read under a row lock (FOR UPDATE on
+    PostgreSQL; on SQLite inside the BEGIN IMMEDIATE transaction). Yields the status the
+    caller had seen; on any refusal the transaction is rolled back: nothing is written."""
+    seen, event_id = event.status, event.id  # (SQLite: _writes() commits, expiring both)
+    with _writes():
+        try:
+            found = db.session.execute(
+                sa.select(Event)
+                .where(Event.id == event_id)
+                .with_for_update(of=Event)
+                .options(*_FRESH)
+                .execution_options(populate_existing=True)
+            ).scalar_one_or_none()
+            if found is None:
+                raise TransitionRefused(_("This event was deleted meanwhile."))
+            yield seen
+        except sa.exc.OperationalError as exc:
+            _rollback()
+            if getattr(exc.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+            # PostgreSQL broke a cycle of lock waits by aborting this change: it lost a race.
+            raise TransitionRefused(_("Another change got in first; please try again.")) from None
+        except BaseException:
+            _rollback()
+            raise
+
+
+def _refuse(event: Event, seen: EventStatus, message: str) -> NoReturn:
+    """409: say so when another change got in first, else ``message``."""
+    if event.status != seen:
+        raise TransitionRefused(
+            _("This event was changed meanwhile: it is now %(status)s.", status=event.status.label)
+        )
+    raise TransitionRefused(message)
+
+
+def _lock_speakers(event: Event) -> None:
+    """Before checking an event that holds its slot: wait for every other transaction that
+    checks and writes one of its speakers (PostgreSQL; SQLite's write lock does it)."""
+    if event.status in SLOT_HOLDING_STATUSES:
+        lock_keys("speaker", (p.id for p in event.speakers))
+
+
 def _clean_reason(reason, required: bool) -> str:
     if reason is not None and not isinstance(reason, str):
         raise BadInput(_("The reason must be text."), field="reason")
@@ -246,24 +307,26 @@ def preview(data: dict, by: User, event: Event | None = None) -> list[Finding]:
         db.session.rollback()  # forget the in-memory changes
 
 
-def update_event(event: Event, data: dict, by: User, now: datetime | None = None) -> Outcome:
-    """Change an event's fields. Events holding their slot are re-checked before saving."""
+def update_event(event: Event, data, by: User, now: datetime | None = None) -> Outcome:
+    """Change an event's fields. Events holding their slot are re-checked before saving.
+    ``data`` may be a function of the locked, fresh event that returns the fields."""
     _require_manager(by, event)
     editable = ORGANIZER_EDITABLE if by.is_organizer else EDITOR_EDITABLE
-    if event.status not in editable:
-        raise TransitionRefused(
-            _("An event that is %(status)s cannot be edited.", status=event.status.label)
-        )
-    values = parse_event_input(data, current=event)
-    if (
-        "host" in values.values
-        and not by.is_organizer
-        and values.values["host"].id != by.society_id
-    ):
-        raise Forbidden(_("Editors register events for their own society only."))
-    with _writes():
+    with _locked(event) as seen:
+        _require_manager(by, event)
+        if event.status not in editable:
+            message = _("An event that is %(status)s cannot be edited.", status=event.status.label)
+            _refuse(event, seen, message)
+        values = parse_event_input(data(event) if callable(data) else data, current=event)
+        if (
+            "host" in values.values
+            and not by.is_organizer
+            and values.values["host"].id != by.society_id
+        ):
+            raise Forbidden(_("Editors register events for their own society only."))
         old_start = event.start_at
         changes = values.apply_to(event)
+        _lock_speakers(event)
         findings = check_event(event, now)
         if event.status in (S.SUBMITTED, S.APPROVED) and has_errors(findings):
             _rollback()
@@ -277,11 +340,18 @@ def update_event(event: Event, data: dict, by: User, now: datetime | None = None
     return Outcome(event, findings)
 
 
+def change_occurrence(event: Event, key: str, body: dict, by: User) -> Outcome:
+    """Move, cancel or put back one occurrence of a repeating event (see
+    ``occurrence_change``), computed from the event as it is under the lock: two changes of
+    different occurrences made at once both count."""
+    return update_event(event, lambda fresh: occurrence_change(fresh, key, body), by)
+
+
 def delete_draft(event: Event, by: User) -> None:
     _require_manager(by, event)
-    with _writes():
+    with _locked(event) as seen:
         if event.status != S.DRAFT:
-            raise TransitionRefused(_("Only drafts can be deleted; cancel or withdraw instead."))
+            _refuse(event, seen, _("Only drafts can be deleted; cancel or withdraw instead."))
         record("event", event.id, "delete", by, {"title": [event.title, None]})
         db.session.delete(event)
         _commit()
@@ -294,24 +364,30 @@ def _transition(
     reason: str | None = None,
     now: datetime | None = None,
     override: bool = False,
+    ready=None,
 ) -> Outcome:
+    """``ready(event)``, if given, checks under the lock whatever else the change needs."""
     rule = TRANSITIONS[action]
     if rule.organizer_only and not (by and by.is_organizer):
         raise Forbidden(_("Only organizers may do this."))
     _require_manager(by, event)
     reason = _clean_reason(reason, rule.reason_required or override)
     now = now or utcnow()
-    with _writes():
+    with _locked(event) as seen:
+        _require_manager(by, event)
         if event.status not in rule.sources:
-            raise TransitionRefused(
-                _(
-                    "This event is %(status)s; it cannot be %(action)s now.",
-                    status=event.status.label,
-                    action=ACTION_LABELS[action],
-                )
+            message = _(
+                "This event is %(status)s; it cannot be %(action)s now.",
+                status=event.status.label,
+                action=ACTION_LABELS[action],
             )
+            _refuse(event, seen, message)
+        if ready is not None:
+            ready(event)
         findings: list[Finding] = []
         changes: dict = {"status": [event.status.value, rule.target.value]}
+        if action in ("submit", "approve"):
+            lock_keys("speaker", (p.id for p in event.speakers))
         if action == "submit":
             event.submitted_at = now
             findings = check_event(event, now)
@@ -397,9 +473,12 @@ def complete(
     now = now or utcnow()
     given = actual_attendance not in (None, "")
     count = _attendance(actual_attendance) if given else None
-    if any(o.end_at > now for o in event.occurrences):
-        raise TransitionRefused(_("The event has not ended yet."))
-    outcome = _transition(event, "complete", by, now=now)
+
+    def ended(fresh: Event) -> None:
+        if any(o.end_at > now for o in fresh.occurrences):
+            raise TransitionRefused(_("The event has not ended yet."))
+
+    outcome = _transition(event, "complete", by, now=now, ready=ended)
     if count is not None:
         record_attendance(event, by, count)
     return outcome
@@ -421,9 +500,9 @@ def record_attendance(event: Event, by: User, actual_attendance) -> Outcome:
     """The host (or an organizer) records how many people came to a completed event."""
     _require_manager(by, event)
     count = _attendance(actual_attendance)
-    with _writes():
+    with _locked(event) as seen:
         if event.status != S.COMPLETED:
-            raise TransitionRefused(_("Attendance is recorded once the event is completed."))
+            _refuse(event, seen, _("Attendance is recorded once the event is completed."))
         changes = {"actual_attendance": [event.actual_attendance, count]}
         event.actual_attendance = count
         record("event", event.id, "record_attendance", by, changes)

@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 import limits
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import SecurityError
 from werkzeug.http import parse_date
+from werkzeug.wsgi import get_host
 
 FEED_PREFIXES = ("/calendar.ics", "/feeds/", "/events/")
 
@@ -46,10 +48,11 @@ class FeedRateLimit:
 class FeedFastPath:
     """WSGI middleware in front of the Flask app (see the module doc)."""
 
-    def __init__(self, wsgi_app, stamp_path, rate: FeedRateLimit):
+    def __init__(self, wsgi_app, stamp_path, rate: FeedRateLimit, trusted_hosts=None):
         self.wsgi_app = wsgi_app
         self.stamp_path = stamp_path
         self.rate = rate
+        self.trusted_hosts = trusted_hosts
         self.entries: dict = {}
         self.lock = threading.Lock()
 
@@ -73,7 +76,7 @@ class FeedFastPath:
             path.endswith(".ics") and path.startswith(FEED_PREFIXES)
         ):
             return self.wsgi_app(environ, start_response)
-        key = self.key(environ)
+        key = self.key(environ) if self._trusted(environ) else None  # else Flask says 400
         entry = self.entries.get(key) if key else None
         if entry is None or not self._current(entry):
             return self.wsgi_app(environ, start_response)
@@ -87,6 +90,13 @@ class FeedFastPath:
         headers = list(entry.headers) + common + [("Content-Length", str(len(entry.body)))]
         start_response("200 OK", headers)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
+
+    def _trusted(self, environ) -> bool:
+        try:
+            get_host(environ, self.trusted_hosts)
+        except SecurityError:
+            return False
+        return True
 
     def _current(self, entry: Entry) -> bool:
         try:

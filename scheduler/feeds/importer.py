@@ -7,10 +7,12 @@ parsed on its own, only the properties the importer uses, into plain values, so 
 time stay proportional to the file. A file with a problem there is refused whole, every
 problem listed with its line.
 
-Importing matches each event by UID: new ones are created, changed ones updated, identical
-ones left alone, so importing the same file twice changes nothing. Every item goes through
-the workflow functions and the conflict engine; the whole file is one transaction, and an
-item the rules refuse is rolled back alone and reported as skipped with its reason.
+Importing matches each event by UID among the importing society's events: new ones are
+created, changed ones updated, identical ones left alone, so importing the same file twice
+changes nothing; a UID that is another society's event is skipped with a reason. Every item
+goes through the workflow functions and the conflict engine; the whole file is one
+transaction, and an item the rules refuse is rolled back alone and reported as skipped with
+its reason.
 """
 
 import codecs
@@ -779,7 +781,7 @@ def import_ics(data: bytes, society_slug: str, approve: bool = False, by=None) -
                 result.items.append(_import_one(entry, society, venues, own_uid, approve, by))
         for entry in calendar.entries:
             if entry.recurrence_id is not None:
-                result.items.append(_import_override(entry, own_uid, by))
+                result.items.append(_import_override(entry, society, own_uid, by))
     return result
 
 
@@ -799,14 +801,17 @@ def _first_refusal(entry: Entry) -> str:
     return entry.skip
 
 
-def _import_override(entry: Entry, own_uid, by) -> ImportItem:
+def _import_override(entry: Entry, society, own_uid, by) -> ImportItem:
     """A moved or cancelled occurrence of a repeating event becomes an override or an
     exception date of that event."""
     uid, title = entry.uid, entry.title
     refusal = _first_refusal(entry)
     if refusal:
         return _skipped(entry, refusal)
-    master = _find(uid, own_uid)
+    try:
+        master = _find(uid, own_uid, society)
+    except ForeignUid:
+        return _foreign(entry)
     if master is None or not master.rrule:
         return _skipped(entry, _("the repeating event it changes is unknown"))
     key = _local_text(entry.recurrence_id, master.all_day)
@@ -843,7 +848,10 @@ def _import_one(entry: Entry, society, venues, own_uid, approve, by) -> ImportIt
         return _skipped(entry, refusal)
     body, notes = _body(entry, venues)
     body["host"] = society.slug
-    existing = _find(uid, own_uid)
+    try:
+        existing = _find(uid, own_uid, society)
+    except ForeignUid:
+        return _foreign(entry)
     try:
         with db.session.begin_nested():
             if existing is not None:
@@ -869,10 +877,29 @@ def _import_one(entry: Entry, society, venues, own_uid, approve, by) -> ImportIt
     return ImportItem(uid, title, outcome, "; ".join(notes), event.id, entry.line)
 
 
-def _find(uid: str, own_uid: str) -> Event | None:
+class ForeignUid(Exception):
+    """The UID names an event the importing society does not host."""
+
+
+def _find(uid: str, own_uid: str, society) -> Event | None:
+    """The importing society's event with this UID, None for a new one, or ForeignUid when
+    the UID is another society's event (which an import never touches)."""
     event = db.session.scalar(sa.select(Event).where(Event.imported_uid == uid))
     if event is None and uid.startswith("event-") and uid.endswith(own_uid):
         number = uid[len("event-") : -len(own_uid)]
-        if number.isdigit() and len(number) <= 9:  # an Integer primary key
+        if number.isascii() and number.isdigit() and len(number) <= 9:  # an Integer key
             event = db.session.get(Event, int(number))
+    if event is not None and event.host_id != society.id:
+        raise ForeignUid(uid)
     return event
+
+
+def _foreign(entry: Entry) -> ImportItem:
+    # Says nothing of the other event (its society, title or status may be private).
+    return _skipped(
+        entry,
+        _(
+            "this UID already belongs to an event of another society; imports change only "
+            "the importing society's events (give the event a new UID to import it)"
+        ),
+    )

@@ -3,8 +3,7 @@
 from datetime import UTC
 from urllib.parse import urlencode
 
-from flask import url_for
-
+from ..hosts import absolute_url
 from ..timeutil import to_local
 
 FILTER_ARGS = ("kind", "series", "society", "venue", "campaign", "city", "audience", "q")
@@ -13,7 +12,7 @@ FILTER_ARGS = ("kind", "series", "society", "venue", "campaign", "city", "audien
 def subscribe_links(args, name: str) -> dict:
     """Links to the feed of exactly what the page shows (its filters)."""
     filters = {k: args[k] for k in FILTER_ARGS if args.get(k)}
-    https = url_for("feeds.calendar", _external=True, **filters)
+    https = absolute_url("feeds.calendar", **filters)
     webcal = "webcal://" + https.split("://", 1)[1]
     return {
         "https": https,

@@ -65,7 +65,7 @@ FRAGMENTS = LRU(50_000)
 
 @dataclass(frozen=True)
 class FeedScope:
-    key: str  # identifies the scope (path and filters) in cache keys
+    key: tuple  # (feed path, parsed filters or token id): identifies the scope in caches
     name: str  # may be a lazy string: translated only when the feed is built
     description: str
     filters: EventFilters = field(default_factory=EventFilters)
@@ -84,8 +84,8 @@ def etag_for(scope: FeedScope, version: Version, locale: str, encoding: str) -> 
     # The day is part of the key: the window ("one year ago") moves even when nothing changes.
     today = utcnow().date().isoformat()
     database = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    raw = f"{database}|{scope.key}|{version.token}|{locale}|{today}"
-    return hashlib.sha256(f"{raw}|{encoding}".encode()).hexdigest()[:32]
+    raw = repr((database, scope.key, version.token, locale, today, encoding))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def _labels() -> Labels:

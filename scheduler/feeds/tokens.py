@@ -36,8 +36,9 @@ def tokens_of(user: User) -> list[FeedToken]:
 
 
 def scope_for_token(plain: str) -> FeedScope | None:
-    """The private scope a live token opens: its society's events including pending ones,
-    or everything for an organizer. None for an unknown or revoked token."""
+    """The private scope a live token opens: its society's events including pending ones
+    (those it co-hosts as events/visibility.py says), or everything for an organizer. None
+    for an unknown or revoked token."""
     if not plain or len(plain) > 100:
         return None
     token = db.session.scalar(
@@ -51,7 +52,7 @@ def scope_for_token(plain: str) -> FeedScope | None:
     statuses = PUBLISHED + PENDING
     if user.is_organizer:
         return FeedScope(
-            f"private/{token.id}",
+            ("private", token.id),
             _("All events (organizers)"),
             _("Published and pending events of every society."),
             EventFilters(statuses=list(statuses)),
@@ -59,9 +60,11 @@ def scope_for_token(plain: str) -> FeedScope | None:
         )
     society = user.society
     return FeedScope(
-        f"private/{token.id}",
+        ("private", token.id),
         _("%(society)s: our events", society=society.name),
         _("Published and pending events of %(society)s.", society=society.name),
-        EventFilters(society_ids=[society.id], statuses=list(statuses)),
+        EventFilters(
+            society_ids=[society.id], statuses=list(statuses), viewer_society_id=society.id
+        ),
         statuses=statuses,
     )

@@ -5,7 +5,9 @@ it. By default it is a stamp file in the instance folder that every process touc
 after committing a change to events or to what they show (societies, venues, people,
 series, campaigns); `os.stat` then tells each web worker on the host, before its next
 request, that feeds must be rebuilt. Deployments whose workers run on several hosts set
-FEED_VERSION_SOURCE=database: the version is then read from the events table (one query).
+FEED_VERSION_SOURCE=database: the version is then read from the database (one query over
+the events and, on PostgreSQL, the directory tables' row versions), so a change made on any
+host, renames included, shows on every other host at its next request.
 """
 
 import contextlib
@@ -81,8 +83,16 @@ def install(app: Flask) -> None:
 
     directory = _directory()
 
+    from ..events.models import Event
+    from ..types import utcnow
+
     @sa.event.listens_for(Session, "before_flush")
     def note_changes(session, flush_context, instances):
+        for obj in session.dirty:
+            # A change to an event's co-hosts or speakers alone writes no events row: stamp
+            # it, so the version (database mode) and the cached fragment's key both move.
+            if isinstance(obj, Event) and session.is_modified(obj):
+                obj.updated_at = utcnow()
         changed = (*session.new, *session.dirty, *session.deleted)
         if any(isinstance(obj, watched) for obj in changed):
             session.info["feeds_changed"] = True
@@ -119,12 +129,35 @@ def directory_stamp_path(app: Flask) -> Path:
 
 
 def directory_token() -> str:
-    """Changes whenever a society, venue, person or series changed (on every worker of the
-    host, like the feed stamp): part of each cached fragment's key."""
+    """Changes whenever a society, venue, person or series changed: part of each cached
+    fragment's key. From the host's stamp file, or with FEED_VERSION_SOURCE=database from
+    the database itself, so a rename made on any host (or by hand in SQL) shows at once."""
+    if current_app.config["FEED_VERSION_SOURCE"] == "database" and _on_postgresql():
+        return db.session.scalar(sa.select(_directory_column()))
+    return _stamp_directory_token()
+
+
+def _stamp_directory_token() -> str:
     try:
         return str(os.stat(directory_stamp_path(current_app)).st_mtime_ns)
     except FileNotFoundError:
         return "0"
+
+
+def _on_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _directory_column():
+    """PostgreSQL: per directory table, the sum of the rows' xmin (the transaction that last
+    wrote each row: an update or insert changes it) and the row count (a delete changes
+    it): a scan of a few small tables, no schema change, and it sees every writer. (SQLite
+    serves a single host, whose stamp file is enough.)"""
+    parts = " || '|' || ".join(
+        f"(SELECT coalesce(sum(xmin::text::bigint), 0) || ':' || count(*) FROM {table})"
+        for table in (model.__tablename__ for model in _directory())
+    )
+    return sa.literal_column(f"({parts})")
 
 
 def current_version() -> Version:
@@ -141,10 +174,13 @@ def current_version() -> Version:
 def _database_version() -> Version:
     from ..events.models import Event
 
-    last, count = db.session.execute(
-        sa.select(sa.func.max(Event.updated_at), sa.func.count(Event.id))
+    # A rename changes what feeds show without touching an event: the directory is part of
+    # the version, read in the same query.
+    directory = _directory_column() if _on_postgresql() else sa.literal(_stamp_directory_token())
+    last, count, directory = db.session.execute(
+        sa.select(sa.func.max(Event.updated_at), sa.func.count(Event.id), directory)
     ).one()
     if last is not None and last.tzinfo is None:  # aggregates bypass the column type
         last = last.replace(tzinfo=UTC)
     last = last or EPOCH
-    return Version(f"{last.isoformat()}|{count}", last)
+    return Version(f"{last.isoformat()}|{count}|{directory}", last)

@@ -124,8 +124,7 @@ def _public_scope(key: str, name: str, description: str, **changes) -> FeedScope
     color = changes.pop("color", None)
     for attribute, value in changes.items():
         setattr(filters, attribute, value)
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)) if k != "lang")
-    return FeedScope(f"{key}?{query}", name, description, filters, color=color)
+    return FeedScope((key, filters.cache_key()), name, description, filters, color=color)
 
 
 @bp.get("/calendar.ics")
@@ -174,7 +173,7 @@ def one_event(event_id: int):
     if event is None or event.status.value not in ("approved", "completed", "cancelled"):
         _missing(_("Event %(id)s does not exist.", id=event_id))
     filters = EventFilters(event_ids=[event.id])
-    scope = FeedScope(f"event/{event.id}", event.title, event.title, filters)
+    scope = FeedScope(("event", filters.cache_key()), event.title, event.title, filters)
     return serve(scope, f"event-{event.id}.ics")
 
 

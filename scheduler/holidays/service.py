@@ -153,8 +153,11 @@ def holidays_for_range(first: date, last: date) -> dict[int, YearHolidays]:
     return {year: year_holidays(year) for year in range(first.year, last.year + 1)}
 
 
-def import_schedule(path: str | Path, year: int | None = None) -> YearHolidays:
-    """Replace the stored days of a year with an officially published schedule.
+def import_schedule(
+    path: str | Path, year: int | None = None, official: bool = True
+) -> YearHolidays:
+    """Replace the stored days of a year with a schedule, marked official (published by the
+    State Council) or provisional (an estimate, shown as such until replaced).
 
     ``path`` is a CSV file (header ``date,name,type``, type ``holiday`` or ``workday``) or a
     YAML file (``year``, ``holidays`` and ``workdays`` lists of ``{date, name}``). The whole
@@ -175,7 +178,7 @@ def import_schedule(path: str | Path, year: int | None = None) -> YearHolidays:
 
     schedule = YearHolidays(
         year=year,
-        official=True,
+        official=official,
         days_off={e.day: e.name for e in entries if not e.is_workday},
         workdays={e.day: e.name for e in entries if e.is_workday},
     )

@@ -90,7 +90,7 @@ def render_body(template: str, locale: str, **context) -> str:
 def event_ics(event: Event, locale: str) -> str:
     """The event's one-event calendar file, as /events/<id>.ics serves it."""
     filters = EventFilters(event_ids=[event.id])
-    scope = FeedScope(f"event/{event.id}", event.title, event.title, filters)
+    scope = FeedScope(("event", filters.cache_key()), event.title, event.title, filters)
     version = Version(f"mail-{event.id}-{event.sequence}-{event.updated_at}", event.updated_at)
     with force_locale(locale):
         return build_feed(scope, "en" if locale == "en" else DEFAULT_LOCALE, version).body.decode()

@@ -1,17 +1,19 @@
 """Host applications: a society asks to host (承办) a session of a series in a year.
 
 Editors apply for their own society; organizers may enter applications for any society.
-One application per society, series and year: applying again replaces the wishes.
-Every change is audited.
+One application per society, series and year: applying again replaces the wishes. The row
+is made by an upsert and then changed under its row lock, so applications sent at the same
+time never collide (one creates, the others update). Every change is audited.
 """
 
 from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..audit.service import record
-from ..database import MAX_ID
+from ..database import MAX_ID, serialized_writes
 from ..errors import BadInput, NotFound
 from ..events.input import refuse_control_characters
 from ..events.workflow import Forbidden
@@ -19,6 +21,7 @@ from ..extensions import db
 from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
+from ..types import utcnow
 from .load import parse_year
 from .models import HostApplication
 
@@ -122,26 +125,38 @@ def save_application(body: dict, by) -> tuple[HostApplication, bool]:
         "speaker_ids": speaker_ids,
         "note": note.strip(),
     }
-    app = db.session.scalar(
-        sa.select(HostApplication).where(
-            HostApplication.society_id == society.id,
-            HostApplication.series_id == series.id,
-            HostApplication.year == year,
-        )
-    )
-    created = app is None
-    if created:
-        app = HostApplication(
-            society_id=society.id, series_id=series.id, year=year, created_by_id=by.id
-        )
-        db.session.add(app)
-    changes = {k: [getattr(app, k, None), v] for k, v in values.items() if getattr(app, k) != v}
-    for key, value in values.items():
-        setattr(app, key, value)
-    db.session.flush()
-    record("host_application", app.id, "apply" if created else "update", by, changes)
-    db.session.commit()
+    with serialized_writes():
+        app, created = _upsert(society.id, series.id, year, by)
+        old = {} if created else {k: getattr(app, k) for k in values}
+        changes = {k: [old.get(k), v] for k, v in values.items() if created or old[k] != v}
+        for key, value in values.items():
+            setattr(app, key, value)
+        db.session.flush()
+        if created or changes:  # a repeated, identical application changes nothing
+            record("host_application", app.id, "apply" if created else "update", by, changes)
+        db.session.commit()
     return app, created
+
+
+def _upsert(society_id: int, series_id: int, year: int, by) -> tuple[HostApplication, bool]:
+    """The application row, made if missing (INSERT ... ON CONFLICT DO NOTHING), read
+    under its row lock; ``created`` when this call made it."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    key = {"society_id": society_id, "series_id": series_id, "year": year}
+    new_id = db.session.scalar(
+        dialect.insert(HostApplication)
+        .values(**key, created_by_id=by.id, created_at=utcnow(), preferred_months=[],
+                preferred_dates=[], unavailable_dates=[], speaker_ids=[], note="")
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(HostApplication.id)
+    )  # fmt: skip
+    app = db.session.execute(
+        sa.select(HostApplication)
+        .filter_by(**key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return app, new_id is not None
 
 
 def get_application(app_id: int, by) -> HostApplication:

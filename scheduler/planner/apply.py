@@ -6,6 +6,10 @@ submitted and approved (the approval's audit entry names the plan, "plan #12"); 
 sessions that re-planning moved are updated; anything refused rolls everything back.
 Undo cancels the events the plan created through the workflow (hosts are told), then
 removes them, and puts moved sessions back, so the calendar is as it was before.
+
+Both lock the plan row, its series (by id) and its events in that order and check the plan's
+status there: of two racing requests the later one gets 409 and writes nothing, and a plan
+made before another plan of the same series was accepted or undone is refused as stale.
 """
 
 from datetime import UTC, date, datetime
@@ -14,8 +18,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
+from ..database import lock_keys
 from ..errors import BadInput
 from ..events import workflow
 from ..events.conflicts import finding_to_json
@@ -40,6 +46,14 @@ class PlanRefused(BadInput):
 
     status = 409
     error = "conflict"
+
+
+def _stale(plan_id: int, why: str) -> str:
+    return _(
+        "The calendar changed since plan #%(id)s was made (%(why)s); run the planner again.",
+        id=plan_id,
+        why=why,
+    )
 
 
 def plan_reason(plan: Plan) -> str:
@@ -166,6 +180,14 @@ def _speakers(plan: Plan) -> dict[tuple[int, int], list[str]]:
     return out
 
 
+def _lock_speakers(speakers: dict[tuple[int, int], list[str]]) -> None:
+    """Lock every speaker the new sessions will hold at once, in ascending id order, so
+    this transaction never waits for a speaker while holding another one's lock."""
+    slugs = {slug for row in speakers.values() for slug in row}
+    if slugs:
+        lock_keys("speaker", db.session.scalars(sa.select(Person.id).where(Person.slug.in_(slugs))))
+
+
 def _campaign_slugs(plan: Plan) -> dict[int, str]:
     """Series id -> slug of the campaign its sessions must fall inside (tag the events)."""
     from ..campaigns.models import Campaign
@@ -194,29 +216,83 @@ def _campaign_slugs(plan: Plan) -> dict[int, str]:
     return out
 
 
+def _lock_plan(plan: Plan, seen: PlanStatus, wanted: PlanStatus, message: str) -> None:
+    """Re-read the plan and its sessions under a row lock and lock its series; refuse
+    (409) unless it is ``wanted`` now."""
+    db.session.execute(
+        sa.select(Plan)
+        .where(Plan.id == sa.inspect(plan).identity[0])
+        .with_for_update(of=Plan)
+        .options(selectinload(Plan.sessions))
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if plan.status != wanted:
+        if plan.status != seen:
+            raise PlanRefused(
+                _("Plan #%(id)s was changed meanwhile: it is now %(status)s.",
+                  id=plan.id, status=plan.status.label)
+            )  # fmt: skip
+        raise PlanRefused(message)
+    lock_keys("series", (s.series_id for s in plan.sessions))
+
+
+def _lock_events(event_ids) -> dict[int, Event]:
+    """The plan's existing events, re-read under row locks (ascending ids)."""
+    if not event_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Event)
+        .where(Event.id.in_(event_ids))
+        .order_by(Event.id)
+        .with_for_update(of=Event)
+        .execution_options(populate_existing=True)
+    )
+    return {e.id: e for e in rows}
+
+
+def _refuse_if_stale(plan: Plan) -> None:
+    """A plan is made against the calendar of its day: once another plan of one of its
+    series was accepted or undone after it was made, its sessions may double what that
+    plan did or refer to events it removed."""
+    later = db.session.scalar(
+        sa.select(Plan.id)
+        .join(PlanSession, PlanSession.plan_id == Plan.id)
+        .where(
+            Plan.id != plan.id,
+            Plan.year == plan.year,
+            PlanSession.series_id.in_({s.series_id for s in plan.sessions}),
+            sa.or_(Plan.accepted_at > plan.created_at, Plan.undone_at > plan.created_at),
+        )
+        .order_by(Plan.id)
+        .limit(1)
+    )
+    if later is not None:
+        why = _("plan #%(id)s changed the same series", id=later)
+        raise PlanRefused(_stale(plan.id, why))
+
+
 def accept_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
     """Create (or move) the plan's events, approved, in one transaction."""
     now = now or utcnow()
-    if plan.status != PlanStatus.DRAFT:
-        raise PlanRefused(_("Plan #%(id)s is %(status)s; only draft plans can be accepted.",
-                            id=plan.id, status=plan.status.label))  # fmt: skip
-    if not plan.found:
-        raise PlanRefused(_("Plan #%(id)s has no sessions to accept.", id=plan.id))
-    if plan.conflicts:
-        raise PlanRefused(
-            _("Plan #%(id)s has conflicts with the calendar and cannot be accepted.", id=plan.id)
-        )
-    reason = plan_reason(plan)
-    sessions = list(plan.sessions)
-    titles = _titles(plan, sessions)
-    speakers = _speakers(plan)
-    campaigns = _campaign_slugs(plan)
+    plan_id, seen = plan.id, plan.status
     try:
         with workflow.batch():
+            _lock_plan(plan, seen, PlanStatus.DRAFT,
+                       _("Plan #%(id)s is %(status)s; only draft plans can be accepted.",
+                         id=plan.id, status=plan.status.label))  # fmt: skip
+            _check_acceptable(plan)
+            reason = plan_reason(plan)
+            sessions = list(plan.sessions)
+            events = _lock_events(sorted({s.replaces_event_id for s in sessions} - {None}))
+            titles = _titles(plan, sessions)
+            speakers = _speakers(plan)
+            _lock_speakers(speakers)
+            campaigns = _campaign_slugs(plan)
             moved = [s for s in sessions if s.change == "moved"]
             _release([s.replaces_event_id for s in moved])
             for s in sessions:
                 if s.change == "kept":
+                    _still_held(events.get(s.replaces_event_id))
                     s.event_id = s.replaces_event_id
                 elif s.change == "moved":
                     _move(s, by, reason)
@@ -226,15 +302,23 @@ def accept_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
             plan.accepted_at = now
             record("plan", plan.id, "accept", by, {"sessions": len(sessions)}, reason)
     except workflow.TransitionRefused as exc:
-        raise PlanRefused(
-            _(
-                "The calendar changed since plan #%(id)s was made (%(why)s); run the planner "
-                "again.",
-                id=plan.id,
-                why=exc.message,
-            )
-        ) from None
+        raise PlanRefused(_stale(plan_id, exc.message)) from None
     return plan
+
+
+def _check_acceptable(plan: Plan) -> None:
+    if not plan.found:
+        raise PlanRefused(_("Plan #%(id)s has no sessions to accept.", id=plan.id))
+    if plan.conflicts:
+        raise PlanRefused(
+            _("Plan #%(id)s has conflicts with the calendar and cannot be accepted.", id=plan.id)
+        )
+    _refuse_if_stale(plan)
+
+
+def _still_held(event: Event | None) -> None:
+    if event is None or event.status not in SLOT_HOLDING_STATUSES:
+        raise workflow.TransitionRefused(_("an accepted session was cancelled meanwhile"))
 
 
 def _release(event_ids: list[int]) -> None:
@@ -273,8 +357,7 @@ def _create(s: PlanSession, by, reason, title, speakers, campaigns, now) -> None
 
 def _move(s: PlanSession, by, reason) -> None:
     event = db.session.get(Event, s.replaces_event_id)
-    if event is None or event.status not in SLOT_HOLDING_STATUSES:
-        raise workflow.TransitionRefused(_("an accepted session was cancelled meanwhile"))
+    _still_held(event)
     s.previous = {
         "start": event.start_at.astimezone(UTC).isoformat(),
         "end": event.end_at.astimezone(UTC).isoformat(),
@@ -299,8 +382,19 @@ def _move(s: PlanSession, by, reason) -> None:
 def undo_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
     """Take an accepted plan off the calendar in one step."""
     now = now or utcnow()
-    if plan.status != PlanStatus.ACCEPTED:
-        raise PlanRefused(_("Only an accepted plan can be undone."))
+    plan_id, seen = plan.id, plan.status
+    try:
+        with workflow.batch():
+            _lock_plan(plan, seen, PlanStatus.ACCEPTED, _("Only an accepted plan can be undone."))
+            _undo_locked(plan, by, now)
+    except workflow.TransitionRefused as exc:
+        raise PlanRefused(
+            _("Plan #%(id)s cannot be undone: %(why)s", id=plan_id, why=exc.message)
+        ) from None
+    return plan
+
+
+def _undo_locked(plan: Plan, by, now: datetime) -> None:
     event_ids = {s.event_id for s in plan.sessions if s.event_id}
     later = db.session.scalar(
         sa.select(Plan.id)
@@ -317,7 +411,7 @@ def undo_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
             _("Plan #%(later)s re-planned these sessions; undo plan #%(later)s first.", later=later)
         )
     created = [s for s in plan.sessions if s.change == "new" and s.event_id]
-    events = {e.id: e for e in db.session.scalars(sa.select(Event).where(Event.id.in_(event_ids)))}
+    events = _lock_events(sorted(event_ids))
     if any(
         events[s.event_id].status == EventStatus.COMPLETED or events[s.event_id].end_at <= now
         for s in plan.sessions
@@ -327,39 +421,32 @@ def undo_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
             _("Some sessions of this plan have already taken place; it cannot be undone.")
         )
     reason = _("undo plan #%(id)s", id=plan.id)
-    try:
-        with workflow.batch():
-            for s in created:
-                event = events.get(s.event_id)
-                if event is None:
-                    continue
-                if event.status == EventStatus.APPROVED:
-                    workflow.cancel(event, by, reason)
-                record("event", event.id, "delete", by, {"plan": plan.id}, reason)
-                db.session.delete(event)
-                s.event_id = None
-            db.session.flush()
-            moved = [s for s in plan.sessions if s.change == "moved" and s.previous]
-            _release([s.event_id for s in moved])
-            for s in moved:
-                event = events[s.event_id]
-                body = {
-                    "start": _local(datetime.fromisoformat(s.previous["start"])),
-                    "end": _local(datetime.fromisoformat(s.previous["end"])),
-                    "venue": s.previous["venue"],
-                    "host": s.previous["host"],
-                }
-                with db.session.begin_nested():
-                    workflow.update_event(event, body, by)
-                    record("event", event.id, "plan", by, {"undo": plan.id}, reason)
-            plan.status = PlanStatus.UNDONE
-            plan.undone_at = now
-            record("plan", plan.id, "undo", by, {"events": len(created)}, reason)
-    except workflow.TransitionRefused as exc:
-        raise PlanRefused(
-            _("Plan #%(id)s cannot be undone: %(why)s", id=plan.id, why=exc.message)
-        ) from None
-    return plan
+    for s in created:
+        event = events.get(s.event_id)
+        if event is None:
+            continue
+        if event.status == EventStatus.APPROVED:
+            workflow.cancel(event, by, reason)
+        record("event", event.id, "delete", by, {"plan": plan.id}, reason)
+        db.session.delete(event)
+        s.event_id = None
+    db.session.flush()
+    moved = [s for s in plan.sessions if s.change == "moved" and s.previous]
+    _release([s.event_id for s in moved])
+    for s in moved:
+        event = events[s.event_id]
+        body = {
+            "start": _local(datetime.fromisoformat(s.previous["start"])),
+            "end": _local(datetime.fromisoformat(s.previous["end"])),
+            "venue": s.previous["venue"],
+            "host": s.previous["host"],
+        }
+        with db.session.begin_nested():
+            workflow.update_event(event, body, by)
+            record("event", event.id, "plan", by, {"undo": plan.id}, reason)
+    plan.status = PlanStatus.UNDONE
+    plan.undone_at = now
+    record("plan", plan.id, "undo", by, {"events": len(created)}, reason)
 
 
 # --- reading --------------------------------------------------------------------------------

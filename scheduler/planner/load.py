@@ -24,7 +24,7 @@ from ..extensions import db
 from ..holidays.service import year_holidays
 from ..people.models import Person
 from ..quotas import service as quotas
-from ..series.models import Series
+from ..series.models import HostMode, Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_zone
 from ..types import utcnow
@@ -394,8 +394,17 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
         )
         .order_by(HostApplication.created_at, HostApplication.id)
     ).all()
+    fixed = _fixed_hosts(series_rows)
     apps, hosts = [], {}
+    for series_id, society in fixed.items():
+        # A fixed host needs no application: it takes every session, first of all.
+        apps.append(ApplicationInput(host_id=society.id, series_id=series_id, order=-1))
+        hosts[society.id] = HostInput(
+            society.id, society.name, society.city, tuple(sorted(host_busy.get(society.id, ())))
+        )
     for order, (app, society) in enumerate(applications):
+        if app.series_id in fixed:
+            continue
         apps.append(
             ApplicationInput(
                 host_id=society.id,
@@ -469,13 +478,16 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
         avoided = set(planning.avoid_campaigns or []) if planning else set()
         existing = tuple(sorted(series_busy.get(s.id, ())))
         mine = sum(1 for i in incumbents if i.series_id == s.id)
+        sessions = max(s.target_max - len(existing), mine, 0)
+        # No per-host maximum applies to a fixed host: it may take every session.
+        per_host = max(s.target_max, sessions, 1) if s.id in fixed else s.max_per_host
         series.append(
             SeriesInput(
                 id=s.id,
                 slug=s.slug,
                 name=s.name,
                 kind=s.kind.value,
-                sessions=max(s.target_max - len(existing), mine, 0),
+                sessions=sessions,
                 duration_minutes=s.duration_minutes,
                 slots=_slots(s, planning),
                 weekdays=_weekdays(s),
@@ -486,7 +498,7 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
                 expected_attendance=s.expected_attendance,
                 avoid_holidays=s.avoid_holidays,
                 avoid_weekends=s.avoid_weekends,
-                max_per_host=s.max_per_host,
+                max_per_host=per_host,
                 target_min=s.target_min,
                 target_max=s.target_max,
                 default_venue_id=s.default_venue_id,
@@ -499,6 +511,7 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
                 existing=existing,
                 host_counts=dict(host_counts.get(s.id, {})),
                 hosted_last_year=last_year.get(s.id, frozenset()),
+                fixed_host=s.id in fixed,
             )
         )
 
@@ -526,6 +539,35 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
     names.update({("venue", v.id): v.name for v in venue_rows})
     names.update({("host", h.id): h.name for h in hosts.values()})
     return Loaded(instance, bookings, names)
+
+
+def _fixed_hosts(series_rows: list[Series]) -> dict[int, Society]:
+    """Series id -> its fixed host, for the series whose host is fixed (one query). An
+    inactive fixed host cannot host: the request is refused, naming it."""
+    wanted = {
+        s.id: s.fixed_host_id
+        for s in series_rows
+        if s.host_mode == HostMode.FIXED and s.fixed_host_id is not None
+    }
+    if not wanted:
+        return {}
+    societies = {
+        h.id: h
+        for h in db.session.scalars(sa.select(Society).where(Society.id.in_(wanted.values())))
+    }
+    for s in series_rows:
+        host = societies.get(wanted.get(s.id))
+        if host is not None and not host.active:
+            raise BadInput(
+                _(
+                    "The fixed host of %(series)s, %(society)s, is inactive: choose another "
+                    "host for the series.",
+                    series=s.name,
+                    society=host.name,
+                ),
+                field="series",
+            )
+    return {series_id: societies[host_id] for series_id, host_id in wanted.items()}
 
 
 def _pins(request: Request, tz, series: dict, plannings: dict) -> list[Pin]:

@@ -468,7 +468,7 @@ class PlanModel:
                     days[sv.cands[i].day].append(v)
                 for a in sv.apps:
                     h = ws[a.host_id]
-                    if a.host_id in s.hosted_last_year and wt.last_year:
+                    if a.host_id in s.hosted_last_year and wt.last_year and not s.fixed_host:
                         terms.append((wt.last_year, h))
                     for wanted, index, weight in (
                         (a.preferred_months, months, wt.month_preference),
@@ -488,7 +488,7 @@ class PlanModel:
                         )
                 if wt.city:
                     self._city_term(sv, k, venue_city)
-            if wt.fairness:
+            if wt.fairness and not s.fixed_host:
                 for a in sv.apps:
                     free = 0 if s.host_counts.get(a.host_id, 0) else 1
                     extra = m.NewIntVar(0, sv.n, "")

@@ -1,7 +1,7 @@
-"""Planner tables: host applications, per-series planning settings, venue closures, and
-the plans the solver produced with their sessions."""
+"""Planner tables: host applications, per-series planning settings, and the plans the
+solver produced with their sessions (venue closures live with the venues)."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from ..extensions import db
 from ..series.models import Series
 from ..societies.models import Society
 from ..types import UTCDateTime, utcnow
-from ..venues.models import Venue
+from ..venues.models import Venue, VenueClosure  # noqa: F401  (planner code imports it here)
 
 
 class HostApplication(db.Model):
@@ -77,25 +77,6 @@ class SeriesPlanning(db.Model):
 
     series: Mapped[Series] = relationship()
     inside_campaign: Mapped[Campaign | None] = relationship()
-
-
-class VenueClosure(db.Model):
-    """Days a venue cannot be booked (works, another use): inclusive local dates."""
-
-    __tablename__ = "venue_closures"
-    __table_args__ = (
-        sa.CheckConstraint("last_day >= first_day", name="last_not_before_first"),
-        sa.Index("ix_venue_closures_venue", "venue_id", "first_day"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id", ondelete="CASCADE"))
-    first_day: Mapped[date]
-    last_day: Mapped[date]
-    reason: Mapped[str] = mapped_column(sa.String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    venue: Mapped[Venue] = relationship()
 
 
 class PlanStatus(LabelledEnum):

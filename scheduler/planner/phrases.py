@@ -185,6 +185,7 @@ def phrase(reason: dict) -> str:
         "host_date": lambda: _("on a date %(host)s asked for", **p),
         "host_month": lambda: _("in a month %(host)s asked for", **p),
         "host_wish_missed": lambda: _("%(host)s's wishes could not be met", **p),
+        "fixed_host": lambda: _("%(host)s is the series' fixed host", **p),
         "hosted_last_year": lambda: _("%(host)s also hosted last year", **p),
         "new_host": lambda: _("%(host)s did not host last year", **p),
         "venue": lambda: (

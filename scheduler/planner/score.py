@@ -59,10 +59,10 @@ def score(inst: Instance, assignments: list[Assignment]) -> dict[str, int]:
                     out["month_preference"] += w.month_preference
                 if app.preferred_dates and day not in app.preferred_dates:
                     out["date_preference"] += w.date_preference
-            if a.host_id in s.hosted_last_year:
+            if a.host_id in s.hosted_last_year and not s.fixed_host:
                 out["last_year"] += w.last_year
             per_host[a.host_id] += 1
-        for host_id, planned in per_host.items():
+        for host_id, planned in per_host.items() if not s.fixed_host else ():
             free = 0 if s.host_counts.get(host_id, 0) else 1
             out["fairness"] += w.fairness * max(0, planned - free)
         ideal = cd.ideal_days(inst, s, cd.series_candidates(inst, s))

@@ -274,7 +274,9 @@ def describe(inst: Instance, assignments: list[Assignment]) -> list[Assignment]:
             reasons.append(Reason("host_month", {"host": host_name, "month": day.month}))
         elif app and (app.preferred_dates or app.preferred_months):
             reasons.append(Reason("host_wish_missed", {"host": host_name}))
-        if a.host_id in s.hosted_last_year:
+        if s.fixed_host:
+            reasons.append(Reason("fixed_host", {"host": host_name}))
+        elif a.host_id in s.hosted_last_year:
             reasons.append(Reason("hosted_last_year", {"host": host_name}))
         elif s.hosted_last_year:
             reasons.append(Reason("new_host", {"host": host_name}))

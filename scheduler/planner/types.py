@@ -139,6 +139,7 @@ class SeriesInput:
     existing: tuple[Span, ...] = ()  # sessions already on the calendar (not re-planned)
     host_counts: dict = field(default_factory=dict)  # host id -> sessions this year already
     hosted_last_year: frozenset = frozenset()
+    fixed_host: bool = False  # one host takes every session: no rotation goals apply
 
 
 @dataclass(frozen=True)

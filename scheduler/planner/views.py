@@ -19,6 +19,7 @@ from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_today, to_local
+from ..venues import service as venues_service
 from ..venues.models import Venue
 from . import applications as apps
 from .apply import PlanRefused, accept_plan, get_plan, names_for, run_plan, undo_plan
@@ -324,25 +325,16 @@ def _save_settings(form) -> None:
         if venue is None:
             raise BadInput(_("Unknown %(field)s: %(value)s.", field="venue",
                              value=form.get("venue")), "venue")  # fmt: skip
-        try:
-            first = date.fromisoformat(form.get("first_day", ""))
-            last = date.fromisoformat(form.get("last_day", "") or form.get("first_day", ""))
-        except ValueError:
-            raise BadInput(_("Give the closure's first and last day."), "first_day") from None
-        if last < first:
-            raise BadInput(_("The last day must not be before the first."), "last_day")
-        db.session.add(
-            VenueClosure(
-                venue_id=venue.id,
-                first_day=first,
-                last_day=last,
-                reason=form.get("reason", "").strip()[:200],
-            )
-        )
+        days = {"first_day": form.get("first_day", ""), "reason": form.get("reason", "")}
+        days["last_day"] = form.get("last_day", "") or days["first_day"]
+        venues_service.create_closure(venue, days, current_user)
     elif action == "remove_closure":
-        closure = db.session.get(VenueClosure, int(form.get("closure", "0") or 0))
+        raw = form.get("closure", "")
+        closure = (
+            db.session.get(VenueClosure, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        )
         if closure is not None:
-            db.session.delete(closure)
+            venues_service.delete_closure(closure, current_user)
     else:
         raise BadInput(_("The request is not valid."))
     db.session.commit()

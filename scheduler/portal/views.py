@@ -13,6 +13,7 @@ from ..events.conflicts import check_event, finding_to_json
 from ..events.enums import Audience, EventKind
 from ..events.models import Event
 from ..events.queries import event_loader_options, get_event
+from ..events.visibility import may_view, society_condition
 from ..extensions import db
 from ..feeds.tokens import issue_feed_token, revoke_feed_token, tokens_of
 from ..people.models import Person
@@ -30,20 +31,36 @@ def require_login():
     pass
 
 
-def _choices() -> dict:
+def _offered(model, values: dict, *names: str):
+    """Active rows, plus inactive ones the event already uses (it keeps showing them)."""
+    kept = []
+    for name in names:
+        value = values.get(name) or []
+        kept += value if isinstance(value, list) else [value]
+    return sa.or_(model.active.is_(True), model.slug.in_([v for v in kept if v]))
+
+
+def _choices(values: dict | None = None) -> dict:
     """Everything the form's selects offer (one query per list)."""
+    values = values or {}
     return {
         "kinds": list(EventKind),
         "audiences": list(Audience),
         "series": db.session.scalars(sa.select(Series).where(Series.active.is_(True))).all(),
         "campaigns": db.session.scalars(sa.select(Campaign).order_by(Campaign.start_date)).all(),
         "venues": db.session.scalars(
-            sa.select(Venue).where(Venue.active.is_(True)).order_by(Venue.city, Venue.name)
+            sa.select(Venue)
+            .where(_offered(Venue, values, "venue"))
+            .order_by(Venue.city, Venue.name)
         ).all(),
         "societies": db.session.scalars(
-            sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
+            sa.select(Society)
+            .where(_offered(Society, values, "host", "cohosts", "organizers"))
+            .order_by(Society.name)
         ).all(),
-        "people": db.session.scalars(sa.select(Person).order_by(Person.name)).all(),
+        "people": db.session.scalars(
+            sa.select(Person).where(_offered(Person, values, "speakers")).order_by(Person.name)
+        ).all(),
     }
 
 
@@ -66,9 +83,10 @@ def _form_body() -> dict:
 
 @bp.get("/")
 def my_events():
+    """The society's events, and those it co-hosts as far as visibility.py lets it see."""
     stmt = sa.select(Event).options(*event_loader_options()).order_by(Event.start_at.desc())
     if not current_user.is_organizer:
-        stmt = stmt.where(Event.host_id == current_user.society_id)
+        stmt = stmt.where(society_condition(current_user.society_id))
     events = db.session.scalars(stmt.limit(500)).all()
     return render_template("portal/events.html", events=events)
 
@@ -81,7 +99,7 @@ def _render_form(values: dict, event: Event | None = None, error: BadInput | Non
             values=values,
             event=event,
             error=error,
-            choices=_choices(),
+            choices=_choices(values),
         ),
         status,
     )
@@ -118,16 +136,24 @@ def edit_event(event_id: int):
 
 @bp.get("/events/<int:event_id>")
 def event_page(event_id: int, refused: workflow.TransitionRefused | None = None):
-    event = _managed_event(event_id)
-    findings = refused.findings if refused else check_event(event)
+    """The host and organizers manage the event here; co-hosts see it read-only."""
+    event = get_event(event_id)
+    if event is None:
+        raise NotFound(_("Event %(id)s does not exist.", id=event_id))
+    manage = workflow.may_manage(current_user, event)
+    cohost = current_user.society in event.cohosts and may_view(current_user, event)
+    if not (manage or cohost):
+        raise workflow.Forbidden(_("Only the host society and organizers may change this event."))
+    findings = (refused.findings if refused else check_event(event)) if manage else []
     return (
         render_template(
             "portal/event.html",
             event=event,
             findings=[finding_to_json(f) for f in findings],
-            trail=trail("event", event.id),
+            trail=trail("event", event.id) if manage else None,
             refused=refused,
-            actions=_allowed_actions(event),
+            actions=_allowed_actions(event) if manage else [],
+            manage=manage,
         ),
         refused.status if refused else 200,
     )

@@ -8,14 +8,25 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts.models import User
 from ..audit.service import trail
 from ..campaigns.models import Campaign
 from ..errors import BadInput, NotFound
 from ..events.enums import PUBLIC_STATUSES, Audience, EventKind
-from ..events.queries import get_event, list_occurrences, occurrences_by_day, parse_filters
+from ..events.models import Event
+from ..events.queries import (
+    MAX_YEAR,
+    MIN_YEAR,
+    get_event,
+    list_occurrences,
+    occurrences_by_day,
+    parse_filters,
+)
 from ..events.workflow import may_manage
 from ..extensions import db
 from ..feeds.links import google_event_link, subscribe_links
+from ..health import UNREACHABLE, database_state
+from ..hosts import absolute_url
 from ..jobs.lease import NAME as LEASE_NAME
 from ..jobs.models import SchedulerLease
 from ..series.models import Series
@@ -60,9 +71,10 @@ def _parse_month(value: str | None) -> date:
         return date(today.year, today.month, 1)
     try:
         year, month = (int(p) for p in value.split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError:
         raise BadInput(_("month must look like 2026-10."), field="month") from None
+    return _in_range(first, "month")
 
 
 def _parse_week(value: str | None) -> date:
@@ -71,7 +83,19 @@ def _parse_week(value: str | None) -> date:
         day = date.fromisoformat(value) if value else local_today()
     except ValueError:
         raise BadInput(_("week must be a date like 2026-10-12."), field="week") from None
+    day = _in_range(day, "week")
     return day - timedelta(days=day.weekday())
+
+
+def _in_range(day: date, name: str) -> date:
+    """The calendar pages the years the events may have (MIN_YEAR to MAX_YEAR)."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise BadInput(
+            _("%(name)s must be between %(low)s and %(high)s.", name=name, low=MIN_YEAR,
+              high=MAX_YEAR),
+            field=name,
+        )  # fmt: skip
+    return day
 
 
 @bp.get("/")
@@ -124,7 +148,18 @@ def calendar():
     ).all()
     context["subscribe"] = subscribe_links(request.args, _("Science events"))
     context["today"] = local_today()
+    context["getting_started"] = _getting_started()
     return render_template("public/calendar.html", **context)
+
+
+def _getting_started() -> str | None:
+    """On a database without accounts or without events, what to do next (else None)."""
+    has_users, has_events = db.session.execute(
+        sa.select(sa.exists(sa.select(User.id)), sa.exists(sa.select(Event.id)))
+    ).one()
+    if not has_users:
+        return "no_users"
+    return None if has_events else "no_events"
 
 
 @bp.get("/events/<int:event_id>")
@@ -134,16 +169,19 @@ def event_page(event_id: int):
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
     # The host society and organizers also see the event's history here.
     history = trail("event", event.id) if may_manage(current_user, event) else None
-    google = google_event_link(event, request.url)
+    google = google_event_link(event, absolute_url("public.event_page", event_id=event.id))
     return render_template("public/event.html", event=event, trail=history, google=google)
 
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
-        return jsonify({"status": "error", "database": str(exc.__class__.__name__)}), 503
+    """Always JSON: 200 "ok"; 503 "unreachable" (no database) or "not_migrated" (init-db)."""
+    state = database_state()
+    if state.status == UNREACHABLE:
+        return jsonify({"status": state.status, "database": "unreachable"}), 503
+    if not state.ok:
+        body = {"status": state.status, "database": "ok", "revision": state.revision}
+        return jsonify({**body, "head": state.head, "message": state.message}), 503
     # The scheduler is healthy while some process holds a lease that has not expired.
     lease = db.session.get(SchedulerLease, LEASE_NAME)
     scheduler = "ok" if lease is not None and lease.expires_at > utcnow() else "missing"

@@ -167,6 +167,23 @@ def check_campaign_window(p: Proposal, ctx: Context, index: BookingIndex) -> lis
     return found
 
 
+def check_campaign_kind(p: Proposal, ctx: Context, index: BookingIndex) -> list[Finding]:
+    """A campaign that lists the kinds it contains refuses an event of another kind."""
+    c = ctx.campaign
+    if c is None or not c.event_kinds or p.kind in c.event_kinds:
+        return []
+    names = c.kind_names  # in the order kinds are listed everywhere
+    listed = [k for k in names if k in c.event_kinds]
+    listed += sorted(c.event_kinds - set(listed))
+    message = ctx.translate(
+        m.CAMPAIGN_KIND,
+        campaign=c.name,
+        kinds=ctx.translate(m.LIST_SEPARATOR).join(names.get(k, k) for k in listed),
+        kind=names.get(p.kind, p.kind),
+    )
+    return [_finding("campaign_kind", ctx, message)]
+
+
 def _sessions_by_year(p: Proposal, ctx: Context) -> dict[int, int]:
     years: dict[int, int] = {}
     for span in p.slots:
@@ -192,7 +209,7 @@ def check_series_quota(p: Proposal, ctx: Context, index: BookingIndex) -> list[F
 
 def check_host_quota(p: Proposal, ctx: Context, index: BookingIndex) -> list[Finding]:
     s = ctx.series
-    if s is None:
+    if s is None or s.max_per_host is None:
         return []
     found = []
     for year, mine in sorted(_sessions_by_year(p, ctx).items()):
@@ -286,6 +303,31 @@ def check_audience_overlap(p: Proposal, ctx: Context, index: BookingIndex) -> li
     return found
 
 
+def check_scarce_expert(p: Proposal, ctx: Context, index: BookingIndex) -> list[Finding]:
+    """A scarce expert booked more often in one local month than their limit allows."""
+    if not ctx.scarce_limits:
+        return []
+    mine: dict[tuple[int, int], list[Span]] = {}
+    for span in p.slots:
+        local = span[0].astimezone(ctx.tz)
+        mine.setdefault((local.year, local.month), []).append(span)
+    found = []
+    for person, limit in sorted(ctx.scarce_limits.items()):
+        for (year, month), spans in sorted(mine.items()):
+            count = ctx.speaker_month_counts.get((person, year, month), 0) + len(spans)
+            if count <= limit:
+                continue
+            message = ctx.translate(
+                m.SCARCE_EXPERT,
+                speaker=ctx.speaker_names.get(person, f"#{person}"),
+                count=count,
+                month=f"{year}-{month:02d}",
+                limit=limit,
+            )
+            found.append(_finding("scarce_expert", ctx, message, spans[0]))
+    return found
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -301,6 +343,7 @@ RULES = (
     Rule("speaker_overlap", check_speaker_overlap),
     Rule("capacity", check_capacity),
     Rule("campaign_window", check_campaign_window),
+    Rule("campaign_kind", check_campaign_kind),
     Rule("series_quota", check_series_quota),
     Rule("host_quota", check_host_quota),
     Rule("filing_lead_time", check_filing_lead_time),
@@ -308,6 +351,7 @@ RULES = (
     Rule("holiday", check_holiday),
     Rule("series_spacing", check_series_spacing),
     Rule("audience_overlap", check_audience_overlap),
+    Rule("scarce_expert", check_scarce_expert),
 )
 
 

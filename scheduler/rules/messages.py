@@ -14,6 +14,8 @@ CAMPAIGN_OUTSIDE = N_("%(campaign)s runs from %(first)s to %(last)s; this date i
 CAMPAIGN_BEFORE_LAUNCH = N_(
     "%(campaign)s has a unified launch at %(launch)s; activities may not start before it."
 )
+LIST_SEPARATOR = N_(", ")  # between the items of a list inside a message
+CAMPAIGN_KIND = N_("%(campaign)s contains only %(kinds)s; this event is a %(kind)s.")
 SERIES_QUOTA = N_(
     "%(series)s already has %(count)s sessions in %(year)s; its annual maximum is %(max)s."
 )
@@ -32,5 +34,9 @@ PROVISIONAL = N_("The holiday calendar for %(year)s is provisional.")
 SERIES_SPACING = N_(
     "“%(other)s” of the same series is only %(days)s days away; "
     "the series asks for at least %(min)s days between sessions."
+)
+SCARCE_EXPERT = N_(
+    "%(speaker)s is a scarce expert and would speak %(count)s times in %(month)s; "
+    "the monthly limit is %(limit)s."
 )
 AUDIENCE_OVERLAP = N_("“%(other)s” is for the same audience in %(city)s at the same time.")

@@ -14,6 +14,7 @@ SEVERITY = {
     "speaker_overlap": ERROR,
     "capacity": ERROR,
     "campaign_window": ERROR,
+    "campaign_kind": ERROR,
     "series_quota": ERROR,
     "host_quota": ERROR,
     "filing_lead_time": ERROR,
@@ -21,6 +22,7 @@ SEVERITY = {
     "holiday": WARNING,
     "series_spacing": WARNING,
     "audience_overlap": WARNING,
+    "scarce_expert": WARNING,
 }
 
 # Errors an organizer may approve anyway, with a written reason.

@@ -29,7 +29,7 @@ class SeriesFacts:
     id: int
     name: str
     target_max: int = 0
-    max_per_host: int = 1
+    max_per_host: int | None = 1  # None: one fixed host takes every session (no maximum)
     min_spacing_days: int = 0
     avoid_holidays: bool = True
 
@@ -41,6 +41,9 @@ class CampaignFacts:
     start_date: date
     end_date: date
     launch_at: datetime | None = None
+    # Event kinds the campaign contains (empty: any) and their names in the user's language.
+    event_kinds: frozenset = frozenset()
+    kind_names: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,10 @@ class Context:
     # Busy spans per venue id of other_venues at the proposal's times.
     other_venue_busy: dict = field(default_factory=dict)
     speaker_names: dict = field(default_factory=dict)  # person id -> name
+    # Scarce experts among the speakers: person id -> bookings allowed per local month, and
+    # (person id, year, month) -> other events' slot-holding occurrences they speak at.
+    scarce_limits: dict = field(default_factory=dict)
+    speaker_month_counts: dict = field(default_factory=dict)
     lead_days: int = 15
     translate: Callable[..., str] = _plain
 

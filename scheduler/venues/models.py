@@ -1,9 +1,12 @@
-"""The Venue model."""
+"""The Venue model and its closures (days it cannot be booked)."""
+
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..types import UTCDateTime, utcnow
 
 
 class Venue(db.Model):
@@ -35,3 +38,22 @@ class Venue(db.Model):
 
     def __repr__(self) -> str:
         return f"<Venue {self.slug}>"
+
+
+class VenueClosure(db.Model):
+    """Days a venue cannot be booked (works, another use): inclusive local dates."""
+
+    __tablename__ = "venue_closures"
+    __table_args__ = (
+        sa.CheckConstraint("last_day >= first_day", name="last_not_before_first"),
+        sa.Index("ix_venue_closures_venue", "venue_id", "first_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id", ondelete="CASCADE"))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    venue: Mapped[Venue] = relationship()

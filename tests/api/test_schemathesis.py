@@ -123,6 +123,8 @@ def seed_world() -> dict:
             "/events": _max_id("events"),
             "/plans": plan.id,
             "/applications": _max_id("host_applications"),
+            "/users": _max_id("users"),
+            "/tokens": _max_id("api_tokens"),
         },
     }
 
@@ -248,6 +250,24 @@ def test_the_happy_paths_conform(app, world):
     for directory in ("/societies", "/venues", "/series", "/campaigns"):
         send(directory, "GET", query={"per_page": 2})
 
+    # Series and campaigns (scheduler/series/api.py, scheduler/campaigns/api.py).
+    hall = {"name": "周末大讲堂", "slug": "weekend-hall", "kind": "lecture", "target_max": 40,
+            "cadence_rrule": "FREQ=WEEKLY;BYDAY=SA", "host_mode": "fixed",
+            "fixed_host": "gd-a"}  # fmt: skip
+    send("/series", "POST", "organizer", 201, body=hall)
+    one = {"slug": "weekend-hall"}
+    send("/series/{slug}", "PATCH", "organizer", path_parameters=one, body={"time_slots": "10:00"})
+    send("/series/{slug}", "DELETE", "organizer", 204, path_parameters=one)
+    send("/series/{slug}", "DELETE", "organizer", 409, path_parameters={"slug": "lingnan"})
+    week = {"name": "科技活动周", "slug": "science-week", "kind": "other",
+            "start_date": "2027-05-16", "end_date": "2027-05-22",
+            "launch_at": "2027-05-16T09:00"}  # fmt: skip
+    send("/campaigns", "POST", "organizer", 201, body=week)
+    one = {"slug": "science-week"}
+    send("/campaigns/{slug}", "PATCH", "organizer", path_parameters=one,
+         body={"event_kinds": ["science_day"]})  # fmt: skip
+    send("/campaigns/{slug}", "DELETE", "organizer", 204, path_parameters=one)
+
     wishes = {"series": "lingnan", "year": 2028, "preferred_months": [5], "speakers": ["prof-li"]}
     application = send("/applications", "POST", "editor", 201, body=wishes)["id"]
     send("/applications", "POST", "editor", 200, body={**wishes, "note": "五月更好"})
@@ -258,6 +278,16 @@ def test_the_happy_paths_conform(app, world):
     send("/plans/{id}", "GET", "organizer", path_parameters=plan)
     send("/plans/{id}/accept", "POST", "organizer", path_parameters=plan)
     send("/plans/{id}/undo", "POST", "organizer", path_parameters=plan)
+
+    # Users and API tokens (scheduler/accounts/api.py).
+    invitee = {"email": "new.editor@gd-a.example", "role": "editor", "society": "gd-a"}
+    user = send("/users", "POST", "organizer", 201, body=invitee)["id"]
+    send("/users", "GET", "organizer", query={"per_page": 2})
+    send("/users/{id}", "PATCH", "organizer", path_parameters={"id": user}, body={"name": "新编辑"})
+    send("/users/{id}/invitation", "POST", "organizer", path_parameters={"id": user})
+    token = send("/tokens", "POST", "editor", 201, body={"name": "同步脚本"})["id"]
+    send("/tokens", "GET", "editor")
+    send("/tokens/{id}", "DELETE", "editor", 204, path_parameters={"id": token})
     send("/plans", "POST", "organizer", 201, body={"year": 2027, "time_limit": 5})
     send("/quotas", "GET", "organizer", query={"year": "2027"})
     send("/quotas", "GET", "editor", query={"year": "2027", "society": "gd-a"})

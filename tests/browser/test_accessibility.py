@@ -25,19 +25,19 @@ def violations(page) -> list[str]:
 def test_main_pages_have_no_serious_violations(browser, page, live_app, lang):
     app, base = live_app
     editor, organizer = seed(app)
-    public = ["/", "/?view=month&month=2031-06", "/events/1", "/login"]
+    public = ["/", "/?view=month&month=2031-06", "/events/1", "/login", "/account/forgot"]
     found = {}
     for path in public:
         page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
         found[path] = violations(page)
     sign_in(page, base, editor)
-    for path in ["/portal/", "/portal/events/new", "/portal/feeds"]:
+    for path in ["/portal/", "/portal/events/new", "/portal/feeds", "/account/tokens"]:
         page.goto(f"{base}{path}")
         found[path] = violations(page)
     shot(page, f"axe-{lang}")
     staff = browser.new_context(locale="zh-CN", bypass_csp=True).new_page()
     sign_in(staff, base, organizer)
-    for path in ["/admin/approvals", "/admin/import"]:
+    for path in ["/admin/approvals", "/admin/import", "/admin/users"]:
         staff.goto(f"{base}{path}")
         found[path] = violations(staff)
     staff.context.close()

@@ -232,7 +232,7 @@ def test_private_feed_shows_pending_events_to_its_owner_only(client, app):
     assert client.get(f"/feeds/private/{token}.ics").status_code == 404
 
 
-def test_private_feed_links_are_made_and_revoked_in_the_portal(client):
+def test_private_feed_links_are_made_and_revoked_in_the_portal(app, client):
     society = make_society()
     editor = make_user(Role.EDITOR, society=society)
     db.session.commit()
@@ -241,7 +241,9 @@ def test_private_feed_links_are_made_and_revoked_in_the_portal(client):
     assert created.status_code == 302
     page = client.get(created.headers["Location"]).get_data(as_text=True)
     url = re.search(r'value="(http[^"]+/feeds/private/[^"]+\.ics)"', page).group(1)
-    path = url.split("localhost", 1)[1]
+    base = app.config["PUBLIC_BASE_URL"]  # links are canonical, whatever the request's host
+    assert url.startswith(base + "/feeds/private/")
+    path = url.removeprefix(base)
     assert client.get(path).status_code == 200
     token_id = re.search(r"/portal/feeds/(\d+)/revoke", page).group(1)
     client.post(f"/portal/feeds/{token_id}/revoke", data={"csrf_token": csrf})
@@ -283,9 +285,10 @@ def test_database_version_source_also_shows_changes(database_url, app):
     assert "版本乙" in client.get("/calendar.ics").get_data(as_text=True)
 
 
-def test_subscribe_links_follow_the_filters(client):
+def test_subscribe_links_follow_the_filters(app, client):
     html = client.get("/?city=广州&kind=forum").get_data(as_text=True)
-    assert "webcal://localhost/calendar.ics?" in html
+    public = app.config["PUBLIC_BASE_URL"].split("://", 1)[1]
+    assert f"webcal://{public}/calendar.ics?" in html
     assert "calendar.google.com/calendar/r?cid=webcal" in html
     assert "kind=forum" in html
 

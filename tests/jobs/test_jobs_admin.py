@@ -90,6 +90,8 @@ def test_the_outbox_page_lists_messages_and_their_attachments(client, organizer)
 )
 def test_the_scheduler_refuses_to_start_with_bad_reminder_offsets(offsets, message):
     app = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", REMINDER_OFFSETS=offsets)
+    with app.app_context():
+        db.create_all()  # a set-up database: only the settings are wrong
     result = app.test_cli_runner().invoke(args=["jobs"])
     assert result.exit_code == 1
     assert "REMINDER_OFFSETS" in result.output and message in result.output

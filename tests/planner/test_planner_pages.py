@@ -158,9 +158,16 @@ def test_settings_page_saves_series_planning_and_closures(client, world):
         data={"csrf_token": token, "action": "add_closure", "venue": "gz-hall",
               "first_day": "2027-05-01", "last_day": "2027-06-30", "reason": "维修"},
     )  # fmt: skip
+    assert closed.status_code == 400  # the hall is booked on 8 May: refused, listing it
+    assert "已有活动" in closed.get_data(as_text=True)
+    closed = client.post(
+        "/admin/planner/settings",
+        data={"csrf_token": token, "action": "add_closure", "venue": "gz-hall",
+              "first_day": "2027-05-09", "last_day": "2027-06-30", "reason": "维修"},
+    )  # fmt: skip
     assert closed.status_code == 302
     html = client.get("/admin/planner/settings").get_data(as_text=True)
-    assert "维修" in html and re.search(r"2027-05-01", html)
+    assert "维修" in html and re.search(r"2027-05-09", html)
 
 
 def test_cli_prints_the_plan_and_applies_it(app, world):

@@ -1,0 +1,272 @@
+"""Input parsing shared by the directory services (societies, venues, people, ...).
+
+Values come JSON-typed from the API or as strings from forms and spreadsheet cells; each
+parser accepts both and raises BadInput naming the field. No Flask request, no commit.
+"""
+
+import math
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from .database import serialized_writes
+from .errors import BadInput, Conflict
+from .extensions import db
+
+# C0 controls but tab and line breaks, and DEL (as for events).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+INTEGER = re.compile(r"-?[0-9]{1,12}")
+DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,15})?")
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
+MAX_SLUG = 80
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "on", "是", "启用", "对"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "off", "否", "停用", "不", ""})
+
+Parser = Callable[[Any, str], Any]
+
+
+def refuse_unknown_keys(data: Mapping[str, Any], allowed) -> None:
+    unknown = sorted(str(k) for k in data if k not in allowed)
+    if unknown:
+        raise BadInput(
+            _("Unknown fields: %(fields)s.", fields=", ".join(unknown)[:200]), field=unknown[0]
+        )
+
+
+def text(value, name: str, limit: int, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # a spreadsheet cell holding a number
+    if not isinstance(value, str):
+        raise BadInput(_("%(field)s must be text.", field=name), field=name)
+    value = value.strip()
+    if required and not value:
+        raise BadInput(_("%(field)s is required.", field=name), field=name)
+    if CONTROL_CHARACTERS.search(value):
+        raise BadInput(_("%(field)s contains control characters.", field=name), field=name)
+    if len(value) > limit:
+        raise BadInput(
+            _("%(field)s is longer than %(limit)s characters.", field=name, limit=limit),
+            field=name,
+        )
+    return value
+
+
+def boolean(value, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS:
+        return True
+    if isinstance(value, str) and value.strip().lower() in FALSE_WORDS:
+        return False
+    raise BadInput(_("%(field)s must be true or false.", field=name), field=name)
+
+
+def _out_of_range(name: str, low, high) -> BadInput:
+    return BadInput(
+        _("%(field)s must be between %(low)s and %(high)s.", field=name, low=low, high=high),
+        field=name,
+    )
+
+
+def integer(value, name: str, low: int, high: int, optional: bool = False) -> int | None:
+    """An integer from an int or ASCII digits; "" or None is None when optional."""
+    if optional and (value is None or (isinstance(value, str) and not value.strip())):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a spreadsheet's 3.0
+    if isinstance(value, str) and INTEGER.fullmatch(value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadInput(_("%(field)s must be a whole number.", field=name), field=name)
+    if not low <= value <= high:
+        raise _out_of_range(name, low, high)
+    return value
+
+
+def decimal(value, name: str, low: float, high: float) -> float | None:
+    """A finite number from a number or a plain decimal string; "" or None is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and DECIMAL.fullmatch(value.strip()):
+        value = float(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadInput(_("%(field)s must be a number.", field=name), field=name)
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _out_of_range(name, low, high)
+    return float(value)
+
+
+def email(value, name: str, limit: int) -> str:
+    value = text(value, name, limit)
+    if value and not EMAIL.fullmatch(value):
+        raise BadInput(_("%(field)s is not a valid e-mail address.", field=name), field=name)
+    return value
+
+
+def web_address(value, name: str, limit: int) -> str:
+    value = text(value, name, limit)
+    if value and not URL.fullmatch(value):
+        raise BadInput(
+            _("%(field)s must be an http:// or https:// address.", field=name), field=name
+        )
+    return value
+
+
+def slug(value, name: str = "slug") -> str:
+    value = text(value, name, MAX_SLUG, required=True)
+    if not SLUG.fullmatch(value):
+        raise BadInput(
+            _(
+                "%(field)s may hold only lower-case letters a-z, digits and single hyphens.",
+                field=name,
+            ),
+            field=name,
+        )
+    return value
+
+
+def choice(value, name: str, enum_cls):
+    """An enum member by value, or by its label in either language."""
+    raw = text(value, name, 80, required=True)
+    for member in enum_cls:
+        if raw.lower() == member.value:
+            return member
+    for locale in ("zh", "en"):
+        with force_locale(locale):
+            for member in enum_cls:
+                if raw.lower() == str(member.label).lower():
+                    return member
+    raise BadInput(
+        _(
+            "%(field)s must be one of: %(allowed)s.",
+            field=name,
+            allowed=", ".join(enum_cls.values()),
+        ),
+        field=name,
+    )
+
+
+def slug_from_name(model, name: str, prefix: str) -> str:
+    """A free slug made from the name: its ASCII letters and digits, else (a Chinese name, or
+    one whose only ASCII is a number such as 2027) prefix + a hash of the name."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    base = "-".join(re.findall(r"[a-z0-9]+", folded))[:60].strip("-")
+    if not re.search(r"[a-z]", base):
+        base = f"{prefix}-{zlib.crc32(name.encode()):08x}"
+    taken = set(
+        db.session.scalars(
+            sa.select(model.slug).where(sa.or_(model.slug == base, model.slug.like(f"{base}-%")))
+        )
+    )
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def audit_value(value):
+    if hasattr(value, "slug"):
+        return value.slug
+    if hasattr(value, "value"):
+        return value.value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def apply_values(obj, values: Mapping[str, Any]) -> dict:
+    """Set the parsed values on ``obj``; returns {field: [old, new]} of those that changed."""
+    changes = {}
+    for key, value in values.items():
+        old = audit_value(getattr(obj, key, None))
+        setattr(obj, key, value)
+        new = audit_value(value)
+        if old != new:
+            changes[key] = [old, new]
+    return changes
+
+
+def parse_fields(data: Mapping[str, Any], parsers: Mapping[str, Parser]) -> dict:
+    """Each given key parsed by its parser; unknown keys refused."""
+    if not isinstance(data, Mapping):
+        raise BadInput(_("The request body must be a JSON object."))
+    refuse_unknown_keys(data, parsers)
+    return {key: parsers[key](value, key) for key, value in data.items()}
+
+
+def refuse_duplicate(model, obj, column: str, value, message: str) -> None:
+    """409 when another row of ``model`` has ``value`` in ``column``."""
+    stmt = sa.select(model.id).where(getattr(model, column) == value)
+    if obj.id is not None:
+        stmt = stmt.where(model.id != obj.id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise Conflict(message, field=column)
+
+
+def flush_unique(obj, message: str) -> None:
+    """Flush ``obj``; a unique key the database refuses (a race) becomes a 409."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise Conflict(message) from None
+
+
+def table(name: str) -> sa.Table:
+    """A table by name: reference checks look at higher layers (events, planner) without
+    importing their modules."""
+    return db.metadata.tables[name]
+
+
+def event_titles(condition, limit: int = 5) -> list[str]:
+    """Up to ``limit`` titles of the events matching ``condition`` (on the events table)."""
+    events = table("events")
+    stmt = sa.select(events.c.title).where(condition).order_by(events.c.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def is_used(column, row_id: int) -> bool:
+    return db.session.scalar(sa.select(column).where(column == row_id).limit(1)) is not None
+
+
+def refuse_delete_if_used(name: str, titles: list[str], others: list[str]) -> None:
+    """409 naming up to 5 referencing events and the other uses."""
+    reasons = [_("event “%(title)s”", title=t) for t in titles] + others
+    if reasons:
+        raise Conflict(
+            _(
+                "%(name)s cannot be deleted because it is used by: %(uses)s. "
+                "Deactivate it instead.",
+                name=name,
+                uses="; ".join(reasons),
+            )
+        )
+
+
+def write(change, *args, **kwargs):
+    """Run one service call as its own transaction (pages and API): commit, or roll back
+    everything on refusal."""
+    with serialized_writes():
+        try:
+            result = change(*args, **kwargs)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    return result
