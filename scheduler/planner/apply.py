@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
-from ..database import lock_keys
+from ..database import lock_keys, serialized_writes
 from ..errors import BadInput
 from ..events import workflow
 from ..events.conflicts import finding_to_json
@@ -116,8 +116,12 @@ def run_plan(request: Request, by, now: datetime | None = None) -> Plan:
                 replaces_event_id=a.incumbent.event_id if a.incumbent else None,
             )
         )
-    db.session.add(plan)
-    db.session.commit()
+    # The solve ran inside a read transaction; on SQLite that snapshot cannot become a write
+    # once another process (the scheduler's lease, a submission) has committed meanwhile, so
+    # the plan is saved in a transaction of its own that takes the write lock first.
+    with serialized_writes():
+        db.session.add(plan)
+        db.session.commit()
     return plan
 
 

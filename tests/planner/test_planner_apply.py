@@ -134,3 +134,22 @@ def test_no_plan_is_stored_with_its_reasons(world):
     assert [r["code"] for r in plan.explanation] == ["hosts_short"]
     with pytest.raises(PlanRefused):
         accept_plan(plan, world["organizer"], NOW)
+
+
+def test_a_plan_is_saved_although_another_process_wrote_during_the_solve(world, monkeypatch):
+    """On SQLite a read snapshot cannot become a write after another connection committed
+    (the scheduler's lease, a submission): the plan must still be saved, not 'locked'."""
+    import scheduler.planner.apply as apply_module
+
+    real_solve = apply_module.solve
+
+    def solve_while_another_process_writes(*args, **kwargs):
+        result = real_solve(*args, **kwargs)
+        with db.engine.connect() as other:  # a second connection, as another process has
+            other.execute(sa.text("UPDATE series SET description = 'touched'"))
+            other.commit()
+        return result
+
+    monkeypatch.setattr(apply_module, "solve", solve_while_another_process_writes)
+    plan = run_plan(request(), world["organizer"], NOW)
+    assert db.session.get(Plan, plan.id) is not None and len(plan.sessions) == 3
