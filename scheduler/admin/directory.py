@@ -23,7 +23,14 @@ from ..societies import service as societies
 from ..societies.models import Society
 from ..venues import service as venues
 from ..venues.models import Venue, VenueClosure
-from .directory_forms import ClosureForm, PersonForm, SocietyForm, VenueForm, fill_form
+from .directory_forms import (
+    ClosureForm,
+    PersonForm,
+    SocietyForm,
+    VenueForm,
+    fill_form,
+    save_form,
+)
 
 bp = Blueprint("directory", __name__, url_prefix="/admin/directory")
 MAX_ROWS = 500
@@ -107,29 +114,8 @@ def list_rows(area: str):
     return render_template("admin/directory/list.html", area=a, rows=rows, q=q, args=request.args)
 
 
-def _field_errors(form, area: Area) -> bool:
-    """Put each field's own error next to it; True when every field parses."""
-    ok = True
-    for name, value in form.service_data().items():
-        try:
-            area.parsers[name](value, str(form[name].label.text))  # messages name the label
-        except BadInput as exc:
-            form[name].errors = [exc.message]
-            ok = False
-    return ok
-
-
 def _save(form, area: Area, change: Callable, *args):
-    """Run a service call from a valid form; a refusal goes next to its field (or on top)."""
-    if not (form.validate_on_submit() and _field_errors(form, area)):
-        return None, None
-    try:
-        return di.write(change, *args, form.service_data(), current_user), None
-    except BadInput as exc:
-        if exc.field in form._fields and exc.field != "csrf_token":
-            form[exc.field].errors = [exc.message]
-            return None, None
-        return None, exc.message
+    return save_form(form, area.parsers, change, *args, labels=True)
 
 
 def _form_page(area: Area, form, row=None, error=None, status=200):

@@ -1,10 +1,16 @@
 """Forms of the directory pages: fields and labels only; the area services validate."""
 
+from collections.abc import Callable, Mapping
+
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from .. import directory_input as di
+from ..errors import BadInput
+from ..extensions import db
 from ..societies.models import SocietyKind
 
 
@@ -17,6 +23,31 @@ class DirectoryForm(FlaskForm):
             for name, field in self._fields.items()
             if name != "csrf_token" and not (name == "slug" and not field.data)
         }
+
+
+def save_form(form, parsers: Mapping[str, Callable], change: Callable, *args, labels=False):
+    """Run a directory service call (``change(*args, data, by)``) from a submitted form, the
+    one way every directory page saves: (row, None) when saved; (None, None) when refused, each
+    refusal next to its field; (None, message) for a refusal that belongs to no field. With
+    ``labels`` a field's own parse error names the field's label instead of its key."""
+    if not form.validate_on_submit():
+        return None, None
+    ok = True
+    with db.session.no_autoflush:
+        for name, value in form.service_data().items():
+            try:
+                parsers[name](value, str(form[name].label.text) if labels else name)
+            except BadInput as exc:
+                form[name].errors, ok = [exc.message], False
+    if not ok:
+        return None, None
+    try:
+        return di.write(change, *args, form.service_data(), current_user), None
+    except BadInput as exc:
+        if exc.field in form._fields and exc.field != "csrf_token":
+            form[exc.field].errors = [exc.message]
+            return None, None
+        return None, exc.message
 
 
 class SocietyForm(DirectoryForm):

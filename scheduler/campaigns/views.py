@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import directory_input as di
+from ..admin.directory_forms import save_form
 from ..errors import BadInput, fail
 from ..extensions import db
 from . import service
@@ -33,24 +34,7 @@ def _campaign(slug: str) -> Campaign:
 
 
 def _save(form: CampaignForm, change, *args):
-    """(saved campaign, None), or (None, a message that belongs to no field)."""
-    if not form.validate_on_submit():
-        return None, None
-    ok = True
-    for name, value in form.service_data().items():
-        try:
-            service.PARSERS[name](value, name)
-        except BadInput as exc:
-            form[name].errors, ok = [exc.message], False
-    if not ok:
-        return None, None
-    try:
-        return di.write(change, *args, form.service_data(), current_user), None
-    except BadInput as exc:
-        if exc.field in form._fields and exc.field != "csrf_token":
-            form[exc.field].errors = [exc.message]
-            return None, None
-        return None, exc.message
+    return save_form(form, service.PARSERS, change, *args)
 
 
 def _page(form, campaign, error=None, status: int = 200):

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from .. import directory_input as di
+from ..admin.directory_forms import save_form
 from ..campaigns.models import Campaign
 from ..errors import BadInput, fail
 from ..extensions import db
@@ -58,30 +59,8 @@ def _choices(form: SeriesForm, series: Series | None) -> None:
     form.inside_campaign.choices = [("", _("no campaign"))] + [(c.slug, c.name) for c in campaigns]
 
 
-def _field_errors(form: SeriesForm) -> bool:
-    """Each field's own parse error next to it; True when every field parses."""
-    ok = True
-    with db.session.no_autoflush:
-        for name, value in form.service_data().items():
-            try:
-                service.PARSERS[name](value, name)
-            except BadInput as exc:
-                form[name].errors = [exc.message]
-                ok = False
-    return ok
-
-
 def _save(form: SeriesForm, change, *args):
-    """(saved series, None), or (None, a message that belongs to no field)."""
-    if not (form.validate_on_submit() and _field_errors(form)):
-        return None, None
-    try:
-        return di.write(change, *args, form.service_data(), current_user), None
-    except BadInput as exc:
-        if exc.field in form._fields and exc.field != "csrf_token":
-            form[exc.field].errors = [exc.message]
-            return None, None
-        return None, exc.message
+    return save_form(form, service.PARSERS, change, *args)
 
 
 def _page(form: SeriesForm, series: Series | None, error=None, status: int = 200):
