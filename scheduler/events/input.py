@@ -20,7 +20,7 @@ from ..societies.models import Society
 from ..timeutil import local_midnight_utc, local_to_utc, local_zone
 from ..venues.models import Venue
 from .enums import Audience, EventKind
-from .recurrence import RecurrenceError, expand, normalize_rrule
+from .recurrence import RecurrenceError, expand, first_of_rule, normalize_rrule
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_URL = 200, 20_000, 500
 # C0 controls but tab and line breaks, and DEL: iCalendar text and XML (Excel) cannot carry
@@ -136,6 +136,19 @@ def _ref(model, value, name: str):
     return row
 
 
+def _active(row, name: str, current):
+    """A deactivated society, venue, series or person cannot be chosen anew; an event that
+    already uses one keeps it (so editing its other fields still works)."""
+    if row is None or getattr(row, "active", True):
+        return row
+    kept = getattr(current, name, None) if current is not None else None
+    if row is kept or (isinstance(kept, list) and row in kept):
+        return row
+    raise BadInput(
+        _("%(name)s is inactive and cannot be chosen for an event.", name=row.name), field=name
+    )
+
+
 def _refs(model, values, name: str) -> list:
     if values in (None, ""):
         return []
@@ -201,15 +214,15 @@ def parse_event_input(body, current=None) -> EventInput:
             ) from None
     for name, model in (("series", Series), ("campaign", Campaign), ("venue", Venue)):
         if name in body:
-            v[name] = _ref(model, body[name], name)
+            v[name] = _active(_ref(model, body[name], name), name, current)
     if creating or "host" in body:
-        host = _ref(Society, body.get("host"), "host")
+        host = _active(_ref(Society, body.get("host"), "host"), "host", current)
         if host is None:
             raise BadInput(_("%(field)s is required.", field="host"), field="host")
         v["host"] = host
     for name, model in (("cohosts", Society), ("organizers", Society), ("speakers", Person)):
         if name in body:
-            v[name] = _refs(model, body[name], name)
+            v[name] = [_active(row, name, current) for row in _refs(model, body[name], name)]
     if "audiences" in body:
         audiences = body["audiences"] or []
         if not isinstance(audiences, list):
@@ -290,6 +303,8 @@ def _parse_time(body, current, out: EventInput) -> None:
         raise BadInput(
             messages.get(exc.code, _("rrule is not a valid recurrence rule.")), field="rrule"
         ) from None
+    if rrule:
+        _check_start_on_rule(start, rrule)
     v.update(
         start_at=start,
         end_at=end,
@@ -298,6 +313,23 @@ def _parse_time(body, current, out: EventInput) -> None:
         exdates=exdates,
         overrides=overrides,
     )
+
+
+def _check_start_on_rule(start: datetime, rrule: str) -> None:
+    """The start must be a date of its own rule: clients disagree on one that is not."""
+    first = first_of_rule(start, rrule, local_zone())
+    if first is not None and first != start:
+        tz = local_zone()
+        raise BadInput(
+            _(
+                "The start %(start)s is not a date of the repetition (%(rule)s); its first "
+                "date is %(first)s: start there.",
+                start=start.astimezone(tz).strftime("%Y-%m-%d %H:%M (%a)"),
+                rule=rrule[:80],
+                first=first.astimezone(tz).strftime("%Y-%m-%d %H:%M (%a)"),
+            ),
+            field="start",
+        )
 
 
 def _overrides(value, all_day: bool) -> dict:

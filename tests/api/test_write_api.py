@@ -354,3 +354,29 @@ def test_a_body_over_the_request_limit_is_a_clear_413(app, client, world):
     assert response.status_code == 413
     assert response.get_json()["message"] == "请求内容过大。"
     assert counts() == before
+
+
+def test_deactivated_rows_cannot_be_chosen_anew_but_stay_on_their_events(client, world):
+    created = client.post("/api/v1/events", json=body(), headers=world["editor"])
+    assert created.status_code == 201, created.json
+    event_id = created.json["id"]
+    speaker = make_person(slug="retired-expert", name="退休专家")
+    world["hall"].active = False
+    speaker.active = False
+    db.session.commit()
+    refused = client.post("/api/v1/events", json=body(), headers=world["editor"])
+    assert refused.status_code == 400 and refused.json["field"] == "venue"
+    assert "科学馆报告厅" in refused.json["message"]
+    refused = client.post(
+        "/api/v1/events",
+        json=body(venue="small-room", speakers=["retired-expert"]),
+        headers=world["editor"],
+    )
+    assert refused.status_code == 400 and refused.json["field"] == "speakers"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1
+    kept = client.patch(
+        f"/api/v1/events/{event_id}",
+        json={"title": "量子计算前沿讲座（更新）", "venue": "science-hall"},
+        headers=world["editor"],
+    )
+    assert kept.status_code == 200 and kept.json["venue"]["slug"] == "science-hall"
