@@ -185,6 +185,8 @@ class Config:
     # Counted in the database (table sign_in_failures, shared by every worker and host), or
     # in Redis when RATELIMIT_STORAGE_URI is redis://...
     LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
+    # How new passwords are hashed (werkzeug generate_password_hash methods).
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     # One-time links mailed to users: invitations and password resets.
     INVITATION_TTL_DAYS = _env_int("INVITATION_TTL_DAYS", 7)
     PASSWORD_RESET_TTL_MINUTES = _env_int("PASSWORD_RESET_TTL_MINUTES", 120)
@@ -202,6 +204,8 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    # Hashing strength is werkzeug's business; the suite signs in thousands of times.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_ENABLED = False
     SECRET_KEY = "test-secret-key"
     QUOTA_DASHBOARD_STALE_SECONDS = 0  # tests see every change at once

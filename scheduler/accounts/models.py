@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -20,6 +21,13 @@ from ..types import UTCDateTime, utcnow
 class Role(LabelledEnum):
     ORGANIZER = "organizer", _l("Organizer")
     EDITOR = "editor", _l("Society editor")
+
+
+def password_hash_method() -> str:
+    """Werkzeug's hash method for new passwords (PASSWORD_HASH_METHOD; scrypt by default)."""
+    return (
+        current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    )
 
 
 class User(UserMixin, db.Model):
@@ -41,7 +49,7 @@ class User(UserMixin, db.Model):
     society: Mapped[Society | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

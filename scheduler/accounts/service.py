@@ -20,7 +20,15 @@ from ..errors import BadInput, Conflict, NotFound
 from ..extensions import db
 from ..societies.models import Society
 from ..types import utcnow
-from .models import AccountLink, ApiToken, LinkPurpose, Role, User, hash_token
+from .models import (
+    AccountLink,
+    ApiToken,
+    LinkPurpose,
+    Role,
+    User,
+    hash_token,
+    password_hash_method,
+)
 
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
 MAX_ACTIVE_TOKENS = 50  # per user: a script that leaks tokens in a loop stops here
@@ -231,14 +239,15 @@ def request_password_reset(email: str) -> None:
 
 # --- signing in ----------------------------------------------------------------------------
 
-_dummy_hash: list[str] = []
+_dummy_hashes: dict[str, str] = {}
 
 
 def _dummy() -> str:
     """A hash of a random password made like real ones, so that checking it costs the same."""
-    if not _dummy_hash:
-        _dummy_hash.append(generate_password_hash(secrets.token_urlsafe(16)))
-    return _dummy_hash[0]
+    method = password_hash_method()
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _dummy_hashes[method]
 
 
 def authenticate(email: str, password: str) -> User | None:

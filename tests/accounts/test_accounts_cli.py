@@ -66,3 +66,20 @@ def test_invite_user_prints_a_working_link(app, client, society):
     again = runner.invoke(args=["invite-user", "--email", "mao.xin@wz-kx.example", "--role",
                                 "organizer"])  # fmt: skip
     assert again.exit_code == 1 and again.output.startswith("Error: ")
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(tmp_path):
+    from scheduler import create_app
+    from scheduler.accounts.models import User
+
+    for overrides, prefix in (
+        ({}, "scrypt:"),
+        ({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, "pbkdf2:"),
+    ):
+        app = create_app(
+            "development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/h.db", **overrides
+        )
+        with app.app_context():
+            user = User(email="hash@example.org")
+            user.set_password("a-long-password")
+            assert user.password_hash.startswith(prefix) and user.check_password("a-long-password")
