@@ -126,6 +126,23 @@ def expand(
         raise RecurrenceError("invalid", str(exc)) from None
 
 
+def first_of_rule(start: datetime, rule: str, tz: ZoneInfo) -> datetime | None:
+    """The first date-time the rule gives from ``start`` (aware), as an aware UTC value, or
+    None. RFC 5545 counts DTSTART as an occurrence even when the rule does not give it;
+    dateutil, ical.js and Radicale drop it: callers compare the two."""
+    rule = normalize_rrule(rule)
+    first_local = start.astimezone(tz).replace(tzinfo=None)
+    try:
+        _check_parts(rule)
+        if not _matches_ever(rule, first_local):  # else dateutil walks to the year 9999
+            return None
+        parsed = rrulestr("RRULE:" + _local_until(rule, tz), dtstart=first_local)
+        first = next(iter(parsed), None)
+    except (RecurrenceError, ValueError, TypeError, OverflowError):
+        return None
+    return None if first is None else first.replace(tzinfo=tz).astimezone(UTC)
+
+
 def _slots(parsed, duration, tz, all_day, max_count, exdates, overrides) -> list[Slot]:
     excluded = set(exdates or [])
     moved = dict(overrides or {})

@@ -8,8 +8,10 @@ the next request misses and goes to the view, which rebuilds. Both paths count a
 same rate limit (the `limits` library under Flask-Limiter, same storage setting).
 """
 
+import math
 import os
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,6 +45,11 @@ class FeedRateLimit:
 
     def allow(self, address: str) -> bool:
         return not self.enabled or self.limiter.hit(self.item, "feeds", address or "-")
+
+    def retry_after(self, address: str) -> int:
+        """Whole seconds until the oldest request in the window leaves it (at least 1)."""
+        reset, _remaining = self.limiter.get_window_stats(self.item, "feeds", address or "-")
+        return max(1, math.ceil(reset - time.time()))
 
 
 class FeedFastPath:

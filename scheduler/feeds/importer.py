@@ -5,7 +5,8 @@ Reading comes first and writes nothing: the raw bytes are held to the size limit
 line lengths, the number of events) before any iCalendar parsing; then each VEVENT is
 parsed on its own, only the properties the importer uses, into plain values, so memory and
 time stay proportional to the file. A file with a problem there is refused whole, every
-problem listed with its line.
+problem listed with its line; a few stray lines (a line folded without its space, text
+after END:VCALENDAR) are left out with a note instead.
 
 Importing matches each event by UID among the importing society's events: new ones are
 created, changed ones updated, identical ones left alone, so importing the same file twice
@@ -39,9 +40,10 @@ from ..events.input import (
     parse_event_input,
 )
 from ..events.models import Event
+from ..events.recurrence import first_of_rule
 from ..extensions import db
 from ..societies.models import Society
-from ..timeutil import local_zone
+from ..timeutil import local_midnight_utc, local_zone
 from ..venues.models import Venue
 
 # Defaults of the IMPORT_* settings (config.py).
@@ -69,8 +71,16 @@ TIME_ZONE_PROPERTIES = frozenset(
     {"TZID", "DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "TZNAME", "RRULE", "RDATE"}
 )
 
+CALENDAR_ZONE = "X-WR-TIMEZONE"  # the calendar's zone for floating times (Google, Apple)
+FLOATING = ""  # its key among the file's time zones (no TZID is empty)
+# An event must end after it starts (end_after_start) and times are kept to the minute.
+SHORTEST = timedelta(minutes=1)
+MAX_SKIPPED_LINES = 10  # lines that are not NAME:value left out with a note; more refuse
+
 _OF_INTEREST = re.compile(  # the BEGIN, END and property lines that are read
-    r"^(?:" + "|".join(EVENT_PROPERTIES | TIME_ZONE_PROPERTIES | {"BEGIN", "END"}) + ")[;:]",
+    r"^(?:"
+    + "|".join(EVENT_PROPERTIES | TIME_ZONE_PROPERTIES | {"BEGIN", "END", CALENDAR_ZONE})
+    + ")[;:]",
     re.MULTILINE | re.IGNORECASE,
 )
 
@@ -99,6 +109,8 @@ _BREAK = re.compile(r"\r?\n(?![ \t])")  # a line break that is not a fold
 _FOLD = re.compile(r"\r?\n[ \t]")
 _NAME = re.compile(r"([A-Za-z0-9-]+)[;:]")
 _NONBLANK = re.compile(r"\S")
+_SECOND_CALENDAR = re.compile(r"^BEGIN:VCALENDAR", re.MULTILINE | re.IGNORECASE)
+_END_OF_CALENDAR = re.compile(r"^END:VCALENDAR", re.MULTILINE | re.IGNORECASE)
 # The start of a line that is neither blank, nor a fold, nor NAME: or NAME;
 _NOT_A_LINE = re.compile(r"^(?=[^ \t\r\n])(?![A-Za-z0-9-]+[;:])", re.MULTILINE)
 _COMPONENT = re.compile(r"[A-Z0-9-]+")
@@ -191,7 +203,7 @@ def read_calendar(data: bytes, limits: Limits | None = None) -> CalendarFile:
     if encoding == "gb18030":
         notes.append(_("The file is not UTF-8; it was read as GB18030 (GBK). Check the titles."))
     problems = _Problems()
-    blocks = _scan(text, limits, problems)
+    blocks = _scan(text, limits, problems, notes)
     del text  # the blocks hold what is read
     problems.raise_any()
     zones = {}  # the file's own time zones, by TZID
@@ -199,6 +211,9 @@ def read_calendar(data: bytes, limits: Limits | None = None) -> CalendarFile:
         if block.name == "VTIMEZONE":
             _read_time_zone(block, zones, problems)
     problems.raise_any()  # events need their time zones
+    for block in blocks:
+        if block.name == "VCALENDAR":
+            _read_calendar_zone(block, zones, notes)
     entries = []
     for block in blocks:
         if block.name == "VEVENT":
@@ -351,9 +366,10 @@ def _snippet(text: str) -> str:
     return text[:40] + ("…" if len(text) > 40 else "")
 
 
-def _scan(text: str, limits: Limits, problems: _Problems) -> list[_Block]:
-    """Check the structure and keep the lines of each VEVENT and VTIMEZONE that are read.
-    Nesting is tracked with a list, so no depth can exhaust the Python stack."""
+def _scan(text: str, limits: Limits, problems: _Problems, notes: list[str]) -> list[_Block]:
+    """Check the structure and keep the lines of each VEVENT and VTIMEZONE that are read
+    (and the calendar's X-WR-TIMEZONE, as a VCALENDAR block). Nesting is tracked with a
+    list, so no depth can exhaust the Python stack."""
     first = _NONBLANK.search(text)
     if first is None:
         _refuse(_("The file is empty."))
@@ -370,9 +386,10 @@ def _scan(text: str, limits: Limits, problems: _Problems) -> list[_Block]:
                 text[first.start() : first.start() + 41].partition("\n")[0].rstrip("\r"), number
             )
         )
-    _find_bad_lines(text, problems)
+    _find_bad_lines(text, problems, notes)
     stack: list[tuple[str, int]] = [("VCALENDAR", number)]  # (component, line of its BEGIN)
-    blocks: list[_Block] = []
+    calendar = _Block("VCALENDAR", number)
+    blocks: list[_Block] = [calendar]
     block: _Block | None = None
     events = zones = 0
     for number, content, head, end in lines:
@@ -427,14 +444,11 @@ def _scan(text: str, limits: Limits, problems: _Problems) -> list[_Block]:
                 blocks.append(block)
                 block = None
             if not stack:
-                rest = _NONBLANK.search(text, end)
-                if rest:
-                    problems.add(
-                        number + text.count("\n", end, rest.start()),
-                        _("there is more after END:VCALENDAR; a file holds one calendar."),
-                    )
+                _after_the_end(text, end, number, problems, notes)
                 return blocks
             continue
+        if len(stack) == 1 and name == CALENDAR_ZONE and CALENDAR_ZONE not in calendar.where:
+            _keep(calendar, name, number, content, head, limits, problems)
         if block is not None and (
             name in TIME_ZONE_PROPERTIES
             if block.name == "VTIMEZONE"
@@ -452,16 +466,38 @@ def _scan(text: str, limits: Limits, problems: _Problems) -> list[_Block]:
     return blocks
 
 
-def _find_bad_lines(text: str, problems: _Problems) -> None:
-    number, counted = 1, 0
-    for match in _NOT_A_LINE.finditer(text):
+def _after_the_end(text: str, end: int, number: int, problems: _Problems, notes) -> None:
+    """Text after END:VCALENDAR: a second calendar is refused, anything else (a web page's
+    footer, stray bytes) is left out with a note."""
+    rest = _NONBLANK.search(text, end)
+    if not rest:
+        return
+    line = number + text.count("\n", end, rest.start())
+    if _SECOND_CALENDAR.search(text, rest.start()):
+        problems.add(line, _("there is more after END:VCALENDAR; a file holds one calendar."))
+    else:
+        notes.append(_("Line %(line)s: the text after END:VCALENDAR was left out.", line=line))
+
+
+def _find_bad_lines(text: str, problems: _Problems, notes: list[str]) -> None:
+    """Lines that are not NAME:value (usually a long line folded without the leading space)
+    are left out with a note, up to MAX_SKIPPED_LINES; more refuse the file."""
+    ends = [match.start() for match in _END_OF_CALENDAR.finditer(text)]
+    number, counted, found = 1, 0, []  # after the last END:VCALENDAR: see _after_the_end
+    for match in _NOT_A_LINE.finditer(text, 0, ends[-1] if ends else len(text)):
         number += text.count("\n", counted, match.start())
         counted = match.start()
         line = text[counted : counted + 41].partition("\n")[0].rstrip("\r")
-        problems.add(number, _("“%(text)s” is not an iCalendar line (NAME:value).",
-                               text=_snippet(line)))  # fmt: skip
-        if problems.full():
-            return
+        found.append((number, _snippet(line)))
+        if len(found) >= MAX_PROBLEMS:
+            break
+    if len(found) <= MAX_SKIPPED_LINES:
+        for number, line in found:
+            notes.append(_("Line %(line)s: “%(text)s” is not an iCalendar line (NAME:value); it "
+                           "was left out.", line=number, text=line))  # fmt: skip
+        return
+    for number, line in found:
+        problems.add(number, _("“%(text)s” is not an iCalendar line (NAME:value).", text=line))
 
 
 def _begin_problem(value: str, stack: list) -> str:
@@ -565,6 +601,24 @@ def _read_time_zone(block: _Block, zones: dict, problems: _Problems) -> None:
             block.line,
             _("the time zone “%(tzid)s” cannot be read: %(detail)s", tzid=_snippet(tzid),
               detail=str(exc)[:120]),
+        )  # fmt: skip
+
+
+def _read_calendar_zone(block: _Block, zones: dict, notes: list[str]) -> None:
+    """X-WR-TIMEZONE (Google, Apple): the zone of the file's floating times."""
+    if not block.lines:
+        return
+    name = block.lines[0].split(":", 1)[-1].strip()
+    if name in zones:
+        zones[FLOATING] = zones[name]
+        return
+    zone = tzp.timezone(name) if _known_zone(name) else None  # IANA and Windows names
+    if zone is not None:
+        zones[FLOATING] = zone
+    else:
+        notes.append(
+            _("%(name)s “%(value)s” is not a known time zone; times without a zone were read "
+              "as local time.", name=CALENDAR_ZONE, value=_snippet(name))
         )  # fmt: skip
 
 
@@ -686,6 +740,8 @@ def _moment(name: str, value, tzid: str | None, zones: dict, block: _Block):
     """(the date or date-time in its time zone, "") or (None, why it cannot be used)."""
     if not isinstance(value, date):  # a time or a period where a date belongs
         return None, _("%(name)s cannot be read: “%(value)s”.", name=name, value=_raw(block, name))
+    if not tzid and isinstance(value, datetime) and value.tzinfo is None and FLOATING in zones:
+        return value.replace(tzinfo=zones[FLOATING]), ""
     if tzid and isinstance(value, datetime) and value.tzinfo is None:
         if tzid not in zones:  # icalendar leaves a TZID it does not know floating
             return None, _(
@@ -714,14 +770,59 @@ def _local_text(value, all_day: bool) -> str:
     return value.isoformat()
 
 
+def _minute_text(value) -> str:
+    """A moved occurrence's start or end in the stored form (local time to the minute), so
+    that an all-day one compares equal on the next import."""
+    if not isinstance(value, datetime):
+        return value.isoformat() + "T00:00"
+    return _local_text(value, False)
+
+
+def _start_on_rule(start, end, rrule: str, notes: list[str]):
+    """A DTSTART that is not a date of its own RRULE moves to the rule's first date (the
+    length kept), as dateutil, ical.js and Radicale read it, so that every client of the
+    feeds shows the same dates; the report says so."""
+    tz = local_zone()
+    if isinstance(start, datetime):
+        aware = start if start.tzinfo else start.replace(tzinfo=tz)
+    else:
+        aware = local_midnight_utc(start)
+    first = first_of_rule(aware, rrule, tz)
+    if first is None or first == aware:
+        return start, end  # a rule that gives nothing is refused by the event input
+    if isinstance(start, datetime):
+        moved = first.astimezone(start.tzinfo or tz)
+        moved = moved if start.tzinfo else moved.replace(tzinfo=None)
+    else:
+        moved = first.astimezone(tz).date()
+    notes.append(
+        _("DTSTART %(start)s is not a date of its RRULE; the event starts on the rule's first "
+          "date, %(first)s", start=_shown(start), first=_shown(moved))
+    )  # fmt: skip
+    return moved, end + (moved - start)
+
+
+def _shown(value) -> str:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(local_zone())
+    return value.strftime("%Y-%m-%d %H:%M (%a)" if isinstance(value, datetime) else "%Y-%m-%d (%a)")
+
+
 def _body(entry: Entry, venues: dict) -> tuple[dict, list[str]]:
     """The API body for one event, and notes about what could not be represented."""
     notes = []
     start = entry.start
     all_day = not isinstance(start, datetime)
     end = entry.end
-    if end is None:
-        end = start + (timedelta(days=1) if all_day else timedelta(hours=1))
+    if all_day and isinstance(end, datetime):  # a DTEND with a time ends on its day
+        end = end.date()
+    if all_day and (end is None or end == start):  # RFC 5545: one day (holiday calendars)
+        end = start + timedelta(days=1)
+    elif end is None or end == start:  # RFC 5545: no DTEND nor DURATION is zero length
+        end = start + SHORTEST
+        notes.append(_("the event has no length (no DTEND or DURATION); it was given one minute"))
+    if entry.rrule:
+        start, end = _start_on_rule(start, end, entry.rrule, notes)
     if all_day:
         end = end - timedelta(days=1)  # the input takes the last day, iCalendar the day after
     body = {
@@ -774,15 +875,54 @@ def import_ics(data: bytes, society_slug: str, approve: bool = False, by=None) -
     venues = dict(db.session.execute(sa.select(Venue.name, Venue.slug)).all())
     own_uid = "@" + current_app.config["EVENT_UID_HOST"]
     result = ImportResult(notes=calendar.notes)
+    cancelled = _cancelled_instances(calendar.entries)
+    done: dict[str, str] = {}  # UID: what this import did to the whole event
     with workflow.batch():
         # Whole events first, then the changes to their single occurrences (RECURRENCE-ID).
         for entry in calendar.entries:
             if entry.recurrence_id is None:
-                result.items.append(_import_one(entry, society, venues, own_uid, approve, by))
+                entry.exdates = [*entry.exdates, *cancelled.get(entry.uid, [])]
+                item = _import_one(entry, society, venues, own_uid, approve, by)
+                done[entry.uid] = item.outcome
+                result.items.append(item)
         for entry in calendar.entries:
             if entry.recurrence_id is not None:
-                result.items.append(_import_override(entry, society, own_uid, by))
+                item = _import_override(entry, society, own_uid, by)
+                if item.outcome == "unchanged" and done.get(entry.uid) in ("created", "updated"):
+                    item.outcome = done[entry.uid]  # it came in with its repeating event
+                result.items.append(item)
     return result
+
+
+def _cancelled_instances(entries: list[Entry]) -> dict[str, list]:
+    """The cancelled occurrences of each UID (RECURRENCE-ID + STATUS:CANCELLED): they are
+    the repeating event's exception dates, so that a re-import finds it unchanged instead of
+    removing the date with the event and adding it back with the occurrence."""
+    out: dict[str, list] = {}
+    for entry in entries:
+        if entry.recurrence_id is not None and entry.cancelled and entry.uid:
+            out.setdefault(entry.uid, []).append(entry.recurrence_id)
+    return out
+
+
+# The iCalendar property behind each event input field, for the messages of an import.
+_PROPERTY_OF = {
+    "title": "SUMMARY", "description": "DESCRIPTION", "kind": "CATEGORIES", "venue": "LOCATION",
+    "start": "DTSTART", "end": "DTEND", "all_day": "DTSTART", "rrule": "RRULE",
+    "exdates": "EXDATE", "overrides": "RECURRENCE-ID",
+}  # fmt: skip
+_FIELD_FIRST = re.compile(r"^(" + "|".join(_PROPERTY_OF) + r")(?![A-Za-z0-9_-])")
+
+
+def _reason(exc: BadInput) -> str:
+    """The event input's message in the file's terms: a leading field name becomes its
+    iCalendar property (``title is required`` → ``SUMMARY is required``), and a message
+    about a field that names no property is prefixed with it (``DTEND: …``)."""
+    message = _FIELD_FIRST.sub(lambda match: _PROPERTY_OF[match.group(1)], exc.message, 1)
+    prop = _PROPERTY_OF.get(exc.field or "")
+    if prop and prop not in message:
+        message = f"{prop}: {message}"
+    return message
 
 
 def _skipped(entry: Entry, reason: str) -> ImportItem:
@@ -823,7 +963,7 @@ def _import_override(entry: Entry, society, own_uid, by) -> ImportItem:
         data = {"overrides": overrides, "exdates": [*exdates, key]}
     else:
         end = entry.end or entry.start + (master.end_at - master.start_at)
-        change = {"start": _local_text(entry.start, False), "end": _local_text(end, False)}
+        change = {"start": _minute_text(entry.start), "end": _minute_text(end)}
         if overrides.get(key) == change:
             return ImportItem(uid, title, "unchanged", "", master.id, entry.line)
         overrides[key] = change
@@ -835,7 +975,7 @@ def _import_override(entry: Entry, society, own_uid, by) -> ImportItem:
         reasons = "; ".join(f.message for f in exc.findings if f.severity == "error")
         return _skipped(entry, reasons or exc.message)
     except BadInput as exc:
-        return _skipped(entry, exc.message)
+        return _skipped(entry, _reason(exc))
     return ImportItem(uid, title, "updated", _("one occurrence changed"), master.id, entry.line)
 
 
@@ -873,7 +1013,7 @@ def _import_one(entry: Entry, society, venues, own_uid, approve, by) -> ImportIt
         reasons = "; ".join(f.message for f in exc.findings if f.severity == "error")
         return _skipped(entry, reasons or exc.message)
     except BadInput as exc:
-        return _skipped(entry, exc.message)
+        return _skipped(entry, _reason(exc))
     return ImportItem(uid, title, outcome, "; ".join(notes), event.id, entry.line)
 
 

@@ -150,7 +150,9 @@ def build_feed(scope: FeedScope, locale: str, version: Version) -> BuiltFeed:
         str(scope.name), str(scope.description), current_app.config["TIMEZONE"], scope.color
     )
     ordered = [fragments[r.id] for r in rows]
-    body = calendar_bytes(meta, ordered, needs_timezone=any(not r.all_day for r in rows))
+    # RFC 5545 wants one component at least: an empty feed carries its VTIMEZONE.
+    timed = not rows or any(not r.all_day for r in rows)
+    body = calendar_bytes(meta, ordered, needs_timezone=timed)
     built = BuiltFeed(body, gzip.compress(body, 6), version.last_change)
     FEEDS.put(key, built)
     return built

@@ -41,8 +41,11 @@ def plain_error(status: int, message: str) -> Response:
 @bp.before_request
 def rate_limit():
     """The same per-address limit as the fast path (they share one counter)."""
-    if not current_app.extensions["feed_fastpath"].rate.allow(request.remote_addr or ""):
-        return plain_error(429, _("Too many requests; please slow down."))
+    rate = current_app.extensions["feed_fastpath"].rate
+    if not rate.allow(request.remote_addr or ""):
+        response = plain_error(429, _("Too many requests; please slow down."))
+        response.headers["Retry-After"] = str(rate.retry_after(request.remote_addr or ""))
+        return response
 
 
 @bp.errorhandler(BadInput)

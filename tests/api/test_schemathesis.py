@@ -134,7 +134,7 @@ def world(app, monkeypatch):
     # Tokens sign the requests in; a cheap password hash keeps the seeding quick.
     monkeypatch.setattr(
         "scheduler.accounts.models.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
+        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"),
     )
     return seed_world()
 

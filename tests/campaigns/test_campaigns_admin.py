@@ -39,7 +39,7 @@ def world(app, monkeypatch):
     """Hubei: a provincial association's organizer, an editor of a Wuhan society."""
     monkeypatch.setattr(
         "scheduler.accounts.models.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
+        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"),
     )
     society = make_society(slug="wh-optics", name="武汉光学学会", city="武汉")
     organizer = make_user(Role.ORGANIZER)

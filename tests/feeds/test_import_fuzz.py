@@ -130,8 +130,8 @@ UNREADABLE = [
     ("PNG", b"\x89PNG\r\n\x1a\n" + bytes(range(1, 64)), ["it looks like PNG"]),
     ("PDF", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", ["it looks like PDF"]),
     (
-        "a line that is not NAME:value",
-        ics(event("just some words")),
+        "eleven lines that are not NAME:value (one is left out with a note)",
+        ics(event(*["just some words"] * 11)),
         ["Line 9: “just some words” is not an iCalendar line"],
     ),
     (
@@ -329,11 +329,11 @@ EXDATES = [f"{date(2032, 1, 1) + timedelta(days=n):%Y%m%d}T063000Z" for n in ran
 SKIPPED = [
     ("no UID", event(uid=None), "the event has no UID"),
     ("no DTSTART", event(start=None, end=None), "the event has no start"),
-    ("no SUMMARY", event(summary=None), "title is required."),
+    ("no SUMMARY", event(summary=None), "SUMMARY is required."),
     (
         "DTEND before DTSTART",
         event(end="DTEND;TZID=Asia/Shanghai:20310310T120000"),
-        "The end must be after the start.",
+        "DTEND: The end must be after the start.",
     ),
     (
         "DTSTART in 1900",
@@ -342,13 +342,17 @@ SKIPPED = [
     ),
     ("DURATION of 9999 weeks", event("DURATION:P9999W", end=None), "at most a year"),
     ("a 300-character UID", event(uid="u" * 300), "the UID is longer than 255 characters."),
-    ("a 300-character title", event(summary="讲" * 300), "title is longer than 200 characters."),
+    ("a 300-character title", event(summary="讲" * 300), "SUMMARY is longer than 200 characters."),
     (
         "a 30,000-character description",
         event("DESCRIPTION:" + "述" * 30_000),
-        "description is longer than 20000 characters.",
+        "DESCRIPTION is longer than 20000 characters.",
     ),
-    ("RRULE every second, no end", event("RRULE:FREQ=SECONDLY"), "needs an end"),
+    (
+        "RRULE every second, no end",
+        event("RRULE:FREQ=SECONDLY"),
+        "RRULE: The repetition needs an end",
+    ),
     ("RRULE COUNT=10^9", event("RRULE:FREQ=SECONDLY;COUNT=1000000000"), "more than 500 dates"),
     (
         "RRULE until 2099, daily",

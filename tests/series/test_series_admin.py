@@ -43,7 +43,7 @@ def world(app, monkeypatch):
     """A directory unlike the demo: Sichuan, a city association and its hall."""
     monkeypatch.setattr(  # a cheap password hash keeps the set-up quick
         "scheduler.accounts.models.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
+        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"),
     )
     host = make_society(slug="cd-cast", name="成都市科学技术协会", city="成都")
     retired = make_society(slug="old-society", name="停用的学会", city="绵阳", active=False)
