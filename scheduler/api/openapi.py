@@ -576,6 +576,11 @@ PLANNER_SCHEMAS = {
             "score": {"type": "object", "additionalProperties": {"type": "integer"}},
             "explanation": {"type": "array", "items": {"type": "string"}},
             "notes": {"type": "array", "items": {"type": "string"}},
+            "not_planned": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Series a partial plan leaves out, each with why.",
+            },
             "conflicts": {"type": "array", "items": {"type": "object"}},
             "pins": {"type": "array", "items": _PIN},
             "sessions": {"type": "array", "items": _ref("PlanSession")},

@@ -2,7 +2,9 @@
 
 Prints the plan (one line per session), its status and score. Exit status: 0 with a plan,
 1 for input that cannot be planned (nothing is written), 2 when no plan exists (the
-reasons are printed; the plan is stored for the page and the API).
+reasons are printed; the plan is stored for the page and the API), 3 for a partial plan:
+some series are planned, the ones printed as "not planned" are not (with ``--apply`` the
+planned part is accepted all the same).
 """
 
 import sys
@@ -15,9 +17,10 @@ from ..events.workflow import SYSTEM
 from ..timeutil import to_local
 from .apply import PlanRefused, accept_plan, get_plan, names_for, run_plan, undo_plan
 from .load import parse_request
-from .phrases import CHANGE_LABELS, explain_session, phrase_all
+from .phrases import CHANGE_LABELS, explain_session, not_planned, phrase_all
 
 EXIT_NO_PLAN = 2
+EXIT_PARTIAL = 3
 
 
 def print_plan(plan) -> None:
@@ -44,8 +47,9 @@ def print_plan(plan) -> None:
         click.echo(f"score by soft goal: {terms or 'all met'}")
     if not plan.holidays_official:
         click.echo(f"holidays of {plan.year} are PROVISIONAL (not yet published officially)")
-    for line in phrase_all(plan.notes):
-        click.echo(f"note: {line}")
+    for note in plan.notes or []:
+        label = "not planned" if note.get("code") == "not_planned" else "note"
+        click.echo(f"{label}: {phrase_all([note])[0]}")
     for line in phrase_all(plan.explanation):
         click.echo(f"no plan: {line}")
     for c in plan.conflicts or []:
@@ -75,6 +79,8 @@ def register_planner_cli(app: Flask) -> None:
             except PlanRefused as exc:
                 raise click.ClickException(exc.message) from None
             click.echo(f"accepted: plan #{plan.id} is on the calendar")
+        if not_planned(plan.notes):
+            sys.exit(EXIT_PARTIAL)
 
     @app.cli.command("plan-undo")
     @click.argument("plan_id", type=int)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from .. import rules
 from ..campaigns.models import Campaign
 from ..errors import BadInput
-from ..events.enums import SLOT_HOLDING_STATUSES
+from ..events.enums import SLOT_HOLDING_STATUSES, EventStatus
 from ..events.models import Event, Occurrence, event_speakers
 from ..extensions import db
 from ..holidays.service import year_holidays
@@ -274,6 +274,21 @@ def _holding(first: datetime, last: datetime):
     )
 
 
+def _drafts(series_ids: list[int], first: datetime, last: datetime):
+    """(series id, host id, span) of the series' drafts (also those sent back for changes)
+    starting in [first, last): not yet on the calendar, yet they count toward the series'
+    maximum and spacing, so that a plan and its drafts never exceed the maximum."""
+    rows = db.session.execute(
+        sa.select(Event.series_id, Event.host_id, Event.start_at, Event.end_at).where(
+            Event.series_id.in_(series_ids),
+            Event.status.in_((EventStatus.DRAFT, EventStatus.CHANGES_REQUESTED)),
+            Event.start_at >= first,
+            Event.start_at < last,
+        )
+    )
+    return [(r.series_id, r.host_id, (r.start_at, r.end_at)) for r in rows]
+
+
 def incumbents_of(year: int, series_ids: list[int]) -> list[tuple[PlanSession, Event]]:
     """Sessions of accepted plans still on the calendar in the year: (session, event)."""
     first, last = local_day_range(date(year, 1, 1), date(year, 12, 31))
@@ -383,6 +398,9 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
         if b.series_id in ids and year_first <= b.start < year_last:
             series_busy[b.series_id].append(span)
             host_counts[b.series_id][b.host_id] += 1
+    for series_id, host_id, span in _drafts(ids, year_first, year_last):
+        series_busy[series_id].append(span)
+        host_counts[series_id][host_id] += 1
 
     applications = db.session.execute(
         sa.select(HostApplication, Society)

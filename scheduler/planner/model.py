@@ -43,6 +43,27 @@ def _away(key, city, host_cities, venue_city, plan) -> int:
     return int(host_cities.get(host) == city and venue_city[venue] != city)
 
 
+def _hosted(key, n, host_id, plan) -> int:
+    return sum(1 for k in range(n) if plan[(key, k)][2] == host_id)
+
+
+def _extra(key, n, host_id, free, plan) -> int:
+    return max(0, _hosted(key, n, host_id, plan) - free)
+
+
+def _waits(key, n, hosts, plan) -> int:
+    return int(any(_hosted(key, n, h, plan) == 0 for h in hosts))
+
+
+def _breach(key, n, hosts, name, counts, old, plan) -> int:
+    if not _waits(key, n, hosts, plan):
+        return 0
+    if name == "last_year":
+        return sum(_hosted(key, n, h, plan) for h in old)
+    hosted = {plan[(key, k)][2] for k in range(n)}
+    return sum(_extra(key, n, h, 0 if counts.get(h, 0) else 1, plan) for h in hosted)
+
+
 def _minute_of_day(moment) -> int:
     return moment.hour * 60 + moment.minute
 
@@ -502,7 +523,49 @@ class PlanModel:
                             ),
                         )
                     )
+        if wt.rotation:
+            for sv in self.series:
+                if not sv.s.fixed_host:
+                    self._rotation_terms(sv)
         m.Minimize(sum(c * v for c, v in terms) + self.objective_constant)
+
+    def _rotation_terms(self, sv: SeriesVars) -> None:
+        """Fair rotation: while an applicant waits (no session this year), every second
+        session of a host counts a violation; while an applicant that did not host last year
+        waits, every session of last year's hosts does (see ``score.rotation_breaches``)."""
+        m, s, n = self.model, sv.s, sv.n
+        planned = {a.host_id: sum(ws[a.host_id] for ws in sv.w) for a in sv.apps}
+        waiting = [a.host_id for a in sv.apps if not s.host_counts.get(a.host_id, 0)]
+        fresh = [h for h in waiting if h not in s.hosted_last_year]
+        old = [a.host_id for a in sv.apps if a.host_id in s.hosted_last_year]
+        key = s.id
+        for hosts, extra, name in (
+            (waiting, self._second_sessions(sv, planned), "again"),
+            (fresh, sum(planned[h] for h in old), "last_year"),
+        ):
+            if not hosts or isinstance(extra, int):
+                continue
+            waits = m.NewBoolVar(f"waits_{key}_{name}")
+            for h in hosts:
+                m.Add(waits >= 1 - planned[h])
+            breach = m.NewIntVar(0, n, f"rotation_{key}_{name}")
+            m.Add(breach >= extra - n * (1 - waits))
+            self.objective_terms.append((self.inst.weights.rotation, breach))
+            self.derived.append((waits, partial(_waits, key, n, hosts)))
+            self.derived.append((breach, partial(_breach, key, n, hosts, name, s.host_counts, old)))
+
+    def _second_sessions(self, sv: SeriesVars, planned: dict):
+        """The planned sessions beyond each host's first of the year (a linear sum)."""
+        out = 0
+        for a in sv.apps:
+            free = 0 if sv.s.host_counts.get(a.host_id, 0) else 1
+            if sv.n <= free:
+                continue
+            extra = self.model.NewIntVar(0, sv.n, "")
+            self.model.Add(extra >= planned[a.host_id] - free)
+            self.derived.append((extra, partial(_extra, sv.s.id, sv.n, a.host_id, free)))
+            out = extra + out
+        return out
 
     def _city_term(self, sv: SeriesVars, k: int, venue_city: dict) -> None:
         """1 when the session's venue is not in its host's city (hosts without a city: 0),

@@ -101,6 +101,32 @@ def phrase(reason: dict) -> str:
             "plan has %(planned)s.",
             **p,
         ),
+        "fewer_hosts": lambda: _(
+            "%(series)s gets %(planned)s of its %(target)s sessions: %(applicants)s societies "
+            "applied and each may host %(max)s.",
+            **p,
+        ),
+        "fewer_possible": lambda: _(
+            "%(series)s gets %(planned)s of its %(target)s sessions: more do not fit on its "
+            "dates, venues and hosts.",
+            **p,
+        ),
+        "not_planned": lambda: _(
+            "%(series)s is not planned: %(why)s",
+            series=p.get("series"),
+            why=" ".join(phrase_all(p.get("why"))),
+        ),
+        "rotation_relaxed": lambda: _rotation(p),
+        "wall_clock_stop": lambda: _(
+            "The search was stopped by the wall clock (%(seconds)s s) before its deterministic "
+            "budget: the machine was busy, and the same input may give another plan.",
+            **p,
+        ),
+        "existing_counted": lambda: _(
+            "%(series)s already has %(count)s events this year (%(dates)s): they count toward "
+            "its maximum and its spacing.",
+            **p,
+        ),
         # Why there is no plan
         "hosts_short": lambda: _hosts_short(p),
         "no_venue_fits": lambda: (
@@ -254,6 +280,28 @@ def _hosts_short(p: dict) -> str:
 
 def phrase_all(reasons) -> list[str]:
     return [phrase(r) for r in reasons or []]
+
+
+def _rotation(p: dict) -> str:
+    if p.get("rule") == "again":
+        rule = _("%(host)s gets no session of %(series)s while %(others)s host twice", **p)
+    else:
+        rule = _(
+            "%(host)s gets no session of %(series)s while %(others)s, who hosted last year, "
+            "host again",
+            **p,
+        )
+    cause = {
+        "busy": _("it is unavailable or busy on every date the series can use."),
+        "no_plan": _("no plan gives it a session."),
+        "not_proven": _("the search stopped before finding a plan that gives it a session."),
+    }.get(p.get("cause"), "")
+    return _("%(rule)s: %(cause)s", rule=rule, cause=cause)
+
+
+def not_planned(notes) -> list[str]:
+    """The series a partial plan leaves out, each with why."""
+    return [phrase(n) for n in notes or [] if n.get("code") == "not_planned"]
 
 
 def explain_session(reasons) -> str:

@@ -11,6 +11,7 @@ from . import candidates as cd
 from .types import Assignment, Instance
 
 TERMS = (
+    "rotation",
     "move",
     "change",
     "fairness",
@@ -65,6 +66,9 @@ def score(inst: Instance, assignments: list[Assignment]) -> dict[str, int]:
         for host_id, planned in per_host.items() if not s.fixed_host else ():
             free = 0 if s.host_counts.get(host_id, 0) else 1
             out["fairness"] += w.fairness * max(0, planned - free)
+        if not s.fixed_host:
+            breaches = rotation_breaches(inst, s, per_host)
+            out["rotation"] += w.rotation * sum(n for _waiting, n in breaches.values())
         ideal = cd.ideal_days(inst, s, cd.series_candidates(inst, s))
         if ideal:
             jan1 = date(inst.year, 1, 1)
@@ -80,6 +84,29 @@ def score(inst: Instance, assignments: list[Assignment]) -> dict[str, int]:
             for a in items
         ):
             out["change"] += w.change
+    return out
+
+
+def rotation_breaches(inst: Instance, s, per_host: dict) -> dict[str, tuple[list, int]]:
+    """The fair-rotation rule's breaches in a plan of ``s`` (``per_host``: planned sessions
+    per host): "again" = (applicants waiting, second sessions given meanwhile), "last_year"
+    = (applicants that did not host last year waiting, sessions of last year's hosts).
+    An applicant waits when it has no session this year and may still take one."""
+    applicants = [a.host_id for a in cd.applicants(inst, s) if cd.remaining(s, a.host_id) > 0]
+    waiting = [h for h in applicants if not s.host_counts.get(h, 0) and not per_host.get(h)]
+    fresh = [h for h in waiting if h not in s.hosted_last_year]
+    out = {}
+    if waiting:
+        again = sum(
+            max(0, planned - (0 if s.host_counts.get(h, 0) else 1))
+            for h, planned in per_host.items()
+        )
+        if again:
+            out["again"] = (waiting, again)
+    if fresh:
+        old = sum(n for h, n in per_host.items() if h in s.hosted_last_year and h in applicants)
+        if old:
+            out["last_year"] = (fresh, old)
     return out
 
 

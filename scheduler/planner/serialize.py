@@ -3,7 +3,7 @@
 from ..timeutil import to_local
 from .apply import names_for
 from .models import Plan
-from .phrases import explain_session, phrase_all
+from .phrases import explain_session, not_planned, phrase_all
 
 
 def _local(value):
@@ -39,6 +39,7 @@ def plan_to_json(plan: Plan) -> dict:
             "score": dict(plan.score or {}),
             "explanation": phrase_all(plan.explanation),
             "notes": phrase_all(plan.notes),
+            "not_planned": not_planned(plan.notes),
             "conflicts": list(plan.conflicts or []),
             "pins": list(plan.pins or []),
             "sessions": [

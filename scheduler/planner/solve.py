@@ -18,7 +18,8 @@ from . import candidates as cd
 from . import greedy
 from .explain import explain
 from .model import PlanModel
-from .score import score
+from .rotation import rotation_notes
+from .score import score, total
 from .types import Assignment, Instance, Reason, Result, SeriesInput
 
 DEFAULT_TIME_LIMIT = 30.0
@@ -30,6 +31,7 @@ WORKERS = 1
 # deterministic budget, not the wall clock, ends the search.
 DETERMINISTIC_PER_SECOND = 0.2
 MAX_REASONS_PER_SESSION = 4
+MAX_DATES_NOTED = 12
 
 
 class PlanInputError(ValueError):
@@ -41,56 +43,80 @@ class PlanInputError(ValueError):
         self.reasons = reasons
 
 
+def required_sessions(inst: Instance, s: SeriesInput) -> int:
+    """The fewest sessions a plan of ``s`` may have: what its minimum still needs, and at
+    least its accepted sessions and one."""
+    incumbents = sum(1 for i in inst.incumbents if i.series_id == s.id)
+    return max(0, s.target_min - len(s.existing), incumbents, 1)
+
+
+def not_planned(s: SeriesInput, why: list[Reason]) -> Reason:
+    """The note for a series left out of a partial plan, with its reasons."""
+    return Reason("not_planned", {"series": s.name, "why": [r.to_json() for r in why]}, s.id)
+
+
 def prepare(inst: Instance) -> tuple[Instance, list[Reason]]:
-    """The instance with each series' number of sessions fitted to what its dates can
-    hold, and notes saying so. Raises PlanInputError for input that cannot be planned."""
-    problems, notes, series = [], [], []
+    """The instance with each series' number of sessions fitted to what its dates and its
+    applicants can hold, and notes saying so. A series that cannot be planned at all is
+    left out with a ``not_planned`` note while others remain; PlanInputError when nothing
+    is left to plan or the pins are bad."""
+    skipped, notes, series = [], [], []
     apps = defaultdict(list)
     for a in inst.applications:
         apps[a.series_id].append(a)
     venues = {v.id: v for v in inst.venues}
     for s in inst.series:
-        incumbents = sum(1 for i in inst.incumbents if i.series_id == s.id)
+        if s.existing:
+            notes.append(_existing_note(inst, s))
         if s.sessions <= 0:
             notes.append(Reason("series_full", {"series": s.name, "target": s.target_max}, s.id))
             series.append(s)
             continue
         if not apps[s.id]:
-            problems.append(Reason("no_applicants", {"series": s.name}, s.id))
+            skipped.append((s, Reason("no_applicants", {"series": s.name}, s.id)))
             continue
         fit = cd.max_sessions(cd.series_candidates(inst, s), s)
-        required = max(0, s.target_min - len(s.existing), incumbents, 1)
-        if fit < required:
-            problems.append(
-                Reason(
-                    "too_many",
-                    {
-                        "series": s.name,
-                        "needed": required,
-                        "fit": fit,
-                        "spacing": s.min_spacing_days,
-                        "year": inst.year,
-                    },
-                    s.id,
-                )
-            )
+        need = required_sessions(inst, s)
+        if fit < need:
+            params = {"series": s.name, "needed": need, "fit": fit,
+                      "spacing": s.min_spacing_days, "year": inst.year}  # fmt: skip
+            skipped.append((s, Reason("too_many", params, s.id)))
             continue
-        if fit < s.sessions:
-            notes.append(
-                Reason(
-                    "fewer_sessions",
-                    {"series": s.name, "planned": fit, "target": s.sessions},
-                    s.id,
-                )
-            )
-            s = replace(s, sessions=fit)
-        series.append(s)
-    problems += _pin_problems(inst, {s.id: s for s in inst.series}, apps, venues)
+        series.append(_fitted(s, fit, need, apps[s.id], notes))
+    problems = _pin_problems(inst, {s.id: s for s in inst.series}, apps, venues)
+    if any(s.sessions > 0 for s in series):
+        notes += [not_planned(s, [r]) for s, r in skipped]
+    else:
+        problems = [r for _s, r in skipped] + problems
     if not problems and not any(s.sessions > 0 for s in series):
         problems.append(Reason("nothing_to_plan", {"year": inst.year}))
     if problems:
         raise PlanInputError(problems)
     return replace(inst, series=tuple(series)), notes
+
+
+def _existing_note(inst: Instance, s: SeriesInput) -> Reason:
+    """Which events already on the calendar (or drafted) the plan of ``s`` counted."""
+    days = [start.astimezone(inst.tz).strftime("%Y-%m-%d") for start, _end in s.existing]
+    shown = ", ".join(days[:MAX_DATES_NOTED]) + (" …" if len(days) > MAX_DATES_NOTED else "")
+    params = {"series": s.name, "count": len(days), "dates": shown}
+    return Reason("existing_counted", params, s.id)
+
+
+def _fitted(s: SeriesInput, fit: int, need: int, apps: list, notes: list) -> SeriesInput:
+    """``s`` with no more sessions than fit on its dates or its applicants may host (but
+    never fewer than its minimum: then the solver says why there is no plan)."""
+    planned = min(s.sessions, fit)
+    if planned < s.sessions:
+        params = {"series": s.name, "planned": planned, "target": s.sessions}
+        notes.append(Reason("fewer_sessions", params, s.id))
+    hostable = sum(cd.remaining(s, a.host_id) for a in apps)
+    if need <= hostable < planned:
+        params = {"series": s.name, "planned": hostable, "target": s.sessions,
+                  "applicants": len(apps), "max": s.max_per_host}  # fmt: skip
+        notes.append(Reason("fewer_hosts", params, s.id))
+        planned = hostable
+    return replace(s, sessions=planned)
 
 
 def _pin_problems(inst, series, apps, venues) -> list[Reason]:
@@ -122,8 +148,12 @@ def _pin_problems(inst, series, apps, venues) -> list[Reason]:
     return out
 
 
-def _parameters(solver: cp_model.CpSolver, seconds: float, seed: int, workers: int) -> float:
-    """Set the search parameters; returns the deterministic budget."""
+def _parameters(
+    solver: cp_model.CpSolver, seconds: float, wall: float, seed: int, workers: int
+) -> float:
+    """Set the search parameters: a deterministic budget worth ``seconds`` (from the time
+    limit only, never from the time left, so that the machine's load cannot change it) and
+    ``wall`` seconds of wall clock as a safety net. Returns the deterministic budget."""
     p = solver.parameters
     p.random_seed = seed
     p.num_workers = workers
@@ -134,7 +164,7 @@ def _parameters(solver: cp_model.CpSolver, seconds: float, seed: int, workers: i
     p.cp_model_probing_level = 0
     budget = max(0.05, seconds * DETERMINISTIC_PER_SECOND)
     p.max_deterministic_time = budget
-    p.max_time_in_seconds = seconds
+    p.max_time_in_seconds = wall
     return budget
 
 
@@ -144,9 +174,54 @@ def solve(
     seed: int = DEFAULT_SEED,
     workers: int = WORKERS,
 ) -> Result:
-    """The best plan found within the time limit, or why there is none."""
+    """The best plan found within the time limit, or why there is none. When the series
+    cannot all be planned together, each is fitted alone (fewer sessions, down to its
+    minimum, or left out with its reasons) and the rest is planned: a partial plan."""
     began = time.perf_counter()
+    deadline = began + time_limit
     inst, notes = prepare(inst)
+    pm, status, solver, stopped = _search(inst, time_limit, deadline, seed, workers)
+    reasons = []
+    if status == "infeasible":
+        inst, fitted = _plannable_part(inst, time_limit, deadline, seed, workers)
+        if any(s.sessions > 0 for s in inst.series):
+            notes += fitted
+            pm, status, solver, stopped = _search(inst, time_limit, deadline, seed, workers)
+        else:
+            reasons = [Reason(**why) for n in fitted for why in n.params.get("why", ())]
+    result = Result(status=status, notes=notes, stats=pm.stats)
+    if status in ("optimal", "feasible"):
+        assignments = match_incumbents(inst, pm.read(solver))
+        result.assignments = describe(inst, assignments)
+        # The plan's own score, not the solver's objective: before optimality the solver's
+        # auxiliary penalty variables may sit above what the plan really costs.
+        result.score = score(inst, result.assignments)
+        result.objective = total(result.score)
+        result.best_bound = min(solver.BestObjectiveBound(), result.objective)
+        result.gap = _gap(result.objective, result.best_bound)
+        result.notes += rotation_notes(inst, result.assignments, status == "optimal")
+    elif status == "infeasible":
+        left = max(1.0, deadline - time.perf_counter())
+        result.reasons = reasons or explain(inst, left, seed)
+    elif status == "invalid":
+        raise RuntimeError(pm.model.Validate())
+    else:
+        result.reasons = [Reason("timeout", {"seconds": round(time_limit)})]
+    result.wall_seconds = time.perf_counter() - began
+    result.stats = {
+        **pm.stats,
+        "stopped_by": stopped,
+        "deterministic_seconds": round(solver.deterministic_time, 3) if solver else 0.0,
+        "solver_objective": round(solver.ObjectiveValue()) if result.found else None,
+    }
+    if stopped == "wall clock":
+        result.notes.append(Reason("wall_clock_stop", {"seconds": round(time_limit)}))
+    return result
+
+
+def _search(inst: Instance, seconds: float, deadline: float, seed: int, workers: int):
+    """Build and solve the model with a deterministic budget worth ``seconds`` (and the
+    wall clock up to ``deadline``): (model, status, solver, what stopped the search)."""
     limit = inst.venue_shortlist
     while True:
         pm = PlanModel(inst, venue_limit=limit)
@@ -154,8 +229,8 @@ def solve(
         if not pm.impossible:
             pm.hint(greedy.careful(inst))
             solver = cp_model.CpSolver()
-            left = max(0.5, time_limit - (time.perf_counter() - began))
-            budget = _parameters(solver, left, seed, workers)
+            left = max(0.5, deadline - time.perf_counter())
+            budget = _parameters(solver, seconds, left, seed, workers)
             code = solver.Solve(pm.model)
             stopped = _stopped_by(code, solver, budget)
             status = {
@@ -168,29 +243,63 @@ def solve(
         if status == "infeasible" and pm.stats["pruned_venues"] and limit is not None:
             limit = None
             continue
-        break
-    result = Result(status=status, notes=notes, stats=pm.stats)
-    if status in ("optimal", "feasible"):
-        assignments = match_incumbents(inst, pm.read(solver))
-        result.assignments = describe(inst, assignments)
-        result.objective = round(solver.ObjectiveValue())
-        result.best_bound = solver.BestObjectiveBound()
-        result.gap = _gap(result.objective, result.best_bound)
-        result.score = score(inst, result.assignments)
-    elif status == "infeasible":
-        left = max(1.0, time_limit - (time.perf_counter() - began))
-        result.reasons = explain(inst, left, seed)
-    elif status == "invalid":
-        raise RuntimeError(pm.model.Validate())
-    else:
-        result.reasons = [Reason("timeout", {"seconds": round(time_limit)})]
-    result.wall_seconds = time.perf_counter() - began
-    result.stats = {
-        **pm.stats,
-        "stopped_by": stopped,
-        "deterministic_seconds": round(solver.deterministic_time, 3) if solver else 0.0,
-    }
-    return result
+        return pm, status, solver, stopped
+
+
+def _plannable_part(inst: Instance, seconds: float, deadline: float, seed: int, workers: int):
+    """Each series fitted on its own: the most sessions (between its minimum and what was
+    asked) it can have, or left out with the reasons. Returns the instance and notes."""
+    series, notes = [], []
+    for left, s in enumerate(reversed(inst.series), start=1):
+        if s.sessions <= 0:
+            series.insert(0, s)
+            continue
+        need = min(required_sessions(inst, s), s.sessions)
+        most = _most_sessions(inst, s, need, (seconds / 8, deadline), seed, workers)
+        if most is None:
+            least = replace(s, sessions=need)
+            alone = replace(inst, series=(least,))
+            share = max(1.0, (deadline - time.perf_counter()) / left)
+            why = _counted(alone, least) or explain(alone, share, seed)
+            notes.insert(0, not_planned(s, why))
+            continue
+        if most < s.sessions:
+            params = {"series": s.name, "planned": most, "target": s.sessions}
+            notes.insert(0, Reason("fewer_possible", params, s.id))
+        series.insert(0, replace(s, sessions=most))
+    return replace(inst, series=tuple(series)), notes
+
+
+def _counted(inst: Instance, s: SeriesInput) -> list[Reason]:
+    """What a count says without the solver: too few applicants for the sessions."""
+    apps = cd.applicants(inst, s)
+    available = sum(min(s.sessions, cd.remaining(s, a.host_id)) for a in apps)
+    if available >= s.sessions:
+        return []
+    params = {"series": s.name, "needed": s.sessions, "applicants": len(apps),
+              "max": s.max_per_host, "available": available}  # fmt: skip
+    return [Reason("hosts_short", params, s.id)]
+
+
+def _most_sessions(inst, s: SeriesInput, need: int, limits, seed, workers) -> int | None:
+    """The most sessions of ``s`` alone that have a plan (binary search down to ``need``);
+    None when not even ``need`` have. A search stopped by its limit counts as a plan.
+    ``limits``: (seconds of deterministic budget per search, wall-clock deadline)."""
+    seconds, deadline = limits
+
+    def fits(n: int) -> bool:
+        alone = replace(inst, series=(replace(s, sessions=n),))
+        return _search(alone, seconds, deadline, seed, workers)[1] != "infeasible"
+
+    if fits(s.sessions):
+        return s.sessions
+    if need >= s.sessions or not fits(need):
+        return None
+    lo, hi = need, s.sessions - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
+    return lo
 
 
 def _stopped_by(code, solver: cp_model.CpSolver, budget: float) -> str:

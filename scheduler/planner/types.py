@@ -15,6 +15,9 @@ Span = tuple[datetime, datetime]
 class Weights:
     """Penalties of the objective, per unit (documented in docs/planner.md)."""
 
+    # Fair rotation, a rule the plan breaks only when it must: per session given to a
+    # society hosting again, or that hosted last year, while an applicant waits.
+    rotation: int = 10000
     move: int = 1000  # an accepted session moved to another date (re-planning)
     change: int = 300  # an accepted session that changes its date, venue or host
     fairness: int = 200  # a session given to a society that already hosts one this year

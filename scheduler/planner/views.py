@@ -25,7 +25,7 @@ from . import applications as apps
 from .apply import PlanRefused, accept_plan, get_plan, names_for, run_plan, undo_plan
 from .load import parse_request, parse_year
 from .models import Plan, SeriesPlanning, VenueClosure
-from .phrases import CHANGE_LABELS, explain_session, phrase_all
+from .phrases import CHANGE_LABELS, explain_session, not_planned, phrase_all
 
 bp = Blueprint("planner", __name__)
 
@@ -216,7 +216,8 @@ def show_plan(plan_id: int, error: str | None = None, status: int = 200):
         replaced=replaced,
         counts=counts,
         explanation=phrase_all(plan.explanation),
-        notes=phrase_all(plan.notes),
+        notes=phrase_all(n for n in plan.notes or [] if n.get("code") != "not_planned"),
+        unplanned=not_planned(plan.notes),
         explain=explain_session,
         change_labels=CHANGE_LABELS,
         error=error,
