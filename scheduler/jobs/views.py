@@ -2,6 +2,8 @@
 form that the completion notice links to. The web process only reads what the scheduler
 recorded and writes "run now" requests; it never runs a job."""
 
+import re
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -54,6 +56,22 @@ COUNT_LABELS = {
 
 def _render(template: str, status: int = 200, **context):
     return render_template(template, **context), status
+
+
+# One-time links (scheduler/accounts/models.py AccountLink, prefix scl_) in mails that the
+# outbox page shows: with SMTP configured the mail itself delivers them, and an organizer who
+# could read another user's reset link could take over that account.
+ONE_TIME_LINK = re.compile(r"scl_[A-Za-z0-9_-]+")
+LINK_KINDS = ("invitation", "password_reset")
+
+
+def shown_body(message: OutboxMessage, smtp: bool) -> str:
+    """The body as the outbox page shows it: one-time links hidden once mail goes by SMTP
+    (without SMTP the page is how the link reaches the user, so it stays)."""
+    by_smtp = smtp or message.transport == "smtp"
+    if message.kind in LINK_KINDS and by_smtp:
+        return ONE_TIME_LINK.sub("scl_… " + _("(hidden: sent by e-mail)"), message.body)
+    return message.body
 
 
 def _require_organizer() -> None:
@@ -133,14 +151,16 @@ def outbox():
     else:
         state = ""
     messages = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    mail = MailSettings.from_config(current_app.config)
     return _render(
         "admin/outbox.html",
         messages=messages[:PAGE_SIZE],
+        bodies={m.id: shown_body(m, bool(mail.server)) for m in messages[:PAGE_SIZE]},
         more=len(messages) > PAGE_SIZE,
         page=page,
         state=state,
         states=list(Delivery),
-        mail=MailSettings.from_config(current_app.config),
+        mail=mail,
     )
 
 

@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -267,3 +268,24 @@ def test_a_link_raced_from_two_browsers_is_spent_once(app, organizer_client, soc
     winner = next(password for status, password in results if status == 302)
     db.session.rollback()  # a fresh snapshot
     assert db.session.scalar(sa.select(User).where(User.email == INVITEE)).check_password(winner)
+
+
+@pytest.mark.parametrize(("mail_server", "link_shown"), [("", True), ("127.0.0.1", False)])
+def test_the_outbox_page_hides_one_time_links_once_mail_goes_by_smtp(
+    app, organizer_client, organizer, society, mail_server, link_shown
+):
+    """Without SMTP the outbox page is how an invitation reaches its user; with SMTP an
+    organizer must not read another user's link (a reset link would hand over the account)."""
+    from scheduler.accounts.service import invite_user
+
+    user, url = invite_user(
+        {"email": "lin.xiaoyu@ruian-physics.example", "role": "editor", "society": "wz-cast"},
+        organizer,
+    )
+    db.session.commit()
+    token = url.rsplit("/", 1)[1]
+    app.config["MAIL_SERVER"] = mail_server
+    page = organizer_client.get("/admin/outbox").get_data(as_text=True)
+    assert user.email in page
+    assert (token in page) is link_shown
+    assert ("scl_…" in page) is not link_shown
