@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .audit.service import record
 from .database import serialized_writes
 from .errors import BadInput, Conflict
 from .extensions import db
@@ -218,6 +219,14 @@ def refuse_duplicate(model, obj, column: str, value, message: str) -> None:
         raise Conflict(message, field=column)
 
 
+def refuse_name_or_slug_taken(model, obj, values: Mapping[str, Any], name_taken, slug_taken):
+    """409 when another row of ``model`` already has the name or the slug in ``values``;
+    ``name_taken(name)`` and ``slug_taken(slug)`` give the messages."""
+    for column, message in (("name", name_taken), ("slug", slug_taken)):
+        if column in values:
+            refuse_duplicate(model, obj, column, values[column], message(values[column]))
+
+
 def flush_unique(obj, message: str) -> None:
     """Flush ``obj``; a unique key the database refuses (a race) becomes a 409."""
     try:
@@ -228,17 +237,35 @@ def flush_unique(obj, message: str) -> None:
         raise Conflict(message) from None
 
 
+def save_row(row, values: Mapping[str, Any], action: str, by, *, entity: str, slug_taken):
+    """The last steps of a directory save, once its checks passed: apply the values, give a
+    new row a slug made from its name, flush (a slug the database refuses in a race is a 409,
+    ``slug_taken(slug)`` says so) and write one audit entry when anything changed."""
+    changes = apply_values(row, values)
+    if not row.slug:
+        row.slug = slug_from_name(type(row), row.name, entity)
+        changes["slug"] = [None, row.slug]
+    flush_unique(row, slug_taken(row.slug))
+    if changes or action == "create":
+        record(entity, row.id, action, by, changes)
+    return row
+
+
 def table(name: str) -> sa.Table:
     """A table by name: reference checks look at higher layers (events, planner) without
     importing their modules."""
     return db.metadata.tables[name]
 
 
+def first_names(stmt, limit: int = 5) -> list[str]:
+    """Up to ``limit`` names from a select of one text column (to say what refers to a row)."""
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
 def event_titles(condition, limit: int = 5) -> list[str]:
     """Up to ``limit`` titles of the events matching ``condition`` (on the events table)."""
     events = table("events")
-    stmt = sa.select(events.c.title).where(condition).order_by(events.c.id).limit(limit)
-    return list(db.session.scalars(stmt))
+    return first_names(sa.select(events.c.title).where(condition).order_by(events.c.id), limit)
 
 
 def is_used(column, row_id: int) -> bool:
@@ -270,3 +297,20 @@ def write(change, *args, **kwargs):
             db.session.rollback()
             raise
     return result
+
+
+def require(data: Mapping[str, Any], keys) -> None:
+    """A new row needs these keys (their values are checked by the parsers)."""
+    if not isinstance(data, Mapping):
+        raise BadInput(_("The request body must be a JSON object."))
+    for key in keys:
+        if key not in data:
+            raise BadInput(_("%(field)s is required.", field=key), field=key)
+
+
+def without_empty_slug(data: Mapping[str, Any]) -> dict:
+    """A new row's empty slug means "make it from the name"."""
+    data = dict(data)
+    if data.get("slug") in ("", None):
+        data.pop("slug", None)
+    return data

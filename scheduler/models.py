@@ -9,8 +9,8 @@ from .holidays.models import Holiday
 from .jobs.models import JobRun, Reminder, SchedulerLease, SentNotice
 from .notifications.models import OutboxMessage
 from .people.models import Person
-from .planner.models import HostApplication, Plan, PlanSession, SeriesPlanning, VenueClosure
-from .series.models import Series
+from .planner.models import HostApplication, Plan, PlanSession, VenueClosure
+from .series.models import Series, SeriesPlanning
 from .societies.models import Society, SocietyKind
 from .venues.models import Venue
 

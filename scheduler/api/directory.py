@@ -14,8 +14,7 @@ from ..events.enums import EventKind
 from ..events.queries import parse_enum_arg
 from ..extensions import db
 from ..people.models import Person
-from ..planner.models import SeriesPlanning
-from ..series.models import Series
+from ..series.models import Series, SeriesPlanning
 from ..societies.models import Society, SocietyKind
 from ..timeutil import to_local
 from ..venues.models import Venue

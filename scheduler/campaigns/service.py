@@ -16,11 +16,8 @@ from .. import directory_input as parse
 from ..audit.service import record
 from ..errors import BadInput, Conflict
 from ..events.enums import EventKind
-from ..events.models import Event
 from ..extensions import db
-from ..planner.models import SeriesPlanning
-from ..series.models import Series
-from ..series.service import require, without_empty_slug
+from ..series.models import Series, SeriesPlanning
 from ..timeutil import local_zone, to_local
 from .models import Campaign, CampaignKind
 
@@ -128,22 +125,13 @@ def _check_window(campaign: Campaign) -> None:
 
 def _apply(campaign: Campaign, data: Mapping[str, Any]) -> dict:
     values = parse.parse_fields(data, PARSERS)
-    if "name" in values:
-        parse.refuse_duplicate(
-            Campaign,
-            campaign,
-            "name",
-            values["name"],
-            _("A campaign named %(name)s already exists.", name=values["name"]),
-        )
-    if "slug" in values:
-        parse.refuse_duplicate(
-            Campaign,
-            campaign,
-            "slug",
-            values["slug"],
-            _("A campaign with the slug %(slug)s already exists.", slug=values["slug"]),
-        )
+    parse.refuse_name_or_slug_taken(
+        Campaign,
+        campaign,
+        values,
+        lambda name: _("A campaign named %(name)s already exists.", name=name),
+        lambda slug: _("A campaign with the slug %(slug)s already exists.", slug=slug),
+    )
     changes = parse.apply_values(campaign, values)
     _check_window(campaign)
     if "event_kinds" in values and campaign.id is not None:
@@ -156,7 +144,7 @@ def _check_series_inside(campaign: Campaign) -> None:
     tagged with it)."""
     if not campaign.event_kinds:
         return
-    names = _first_titles(
+    names = parse.first_names(
         sa.select(Series.name)
         .join(SeriesPlanning, SeriesPlanning.series_id == Series.id)
         .where(
@@ -178,8 +166,8 @@ def _check_series_inside(campaign: Campaign) -> None:
 
 
 def create_campaign(data: Mapping[str, Any], by) -> Campaign:
-    require(data, ("name", "kind", "start_date", "end_date"))
-    data = without_empty_slug(data)
+    parse.require(data, ("name", "kind", "start_date", "end_date"))
+    data = parse.without_empty_slug(data)
     campaign = Campaign(theme="", description="", event_kinds=[])
     with db.session.no_autoflush:
         changes = _apply(campaign, data)
@@ -211,17 +199,10 @@ def set_campaign_active(campaign: Campaign, active: bool, by) -> None:
         raise BadInput(_("A campaign ends with its window; change its dates or delete it instead."))
 
 
-def _first_titles(stmt, limit: int = 5) -> list[str]:
-    """Up to ``limit`` names from a select of one text column (to say what refers to a row)."""
-    return list(db.session.scalars(stmt.limit(limit)))
-
-
 def delete_campaign(campaign: Campaign, by) -> None:
     """Refused (409) while events are tagged with the campaign or a series must fall
     inside it."""
-    titles = _first_titles(
-        sa.select(Event.title).where(Event.campaign_id == campaign.id).order_by(Event.start_at)
-    )
+    titles = parse.event_titles(parse.table("events").c.campaign_id == campaign.id)
     if titles:
         raise Conflict(
             _(
@@ -230,7 +211,7 @@ def delete_campaign(campaign: Campaign, by) -> None:
                 titles="、".join(titles),
             )
         )
-    series = _first_titles(
+    series = parse.first_names(
         sa.select(Series.name)
         .join(SeriesPlanning, SeriesPlanning.series_id == Series.id)
         .where(SeriesPlanning.inside_campaign_id == campaign.id)

@@ -54,14 +54,14 @@ def _refuse_duplicates(person: Person, values: dict) -> None:
 def _save(person: Person, values: dict, action: str, by) -> Person:
     with db.session.no_autoflush:
         _refuse_duplicates(person, values)
-    changes = di.apply_values(person, values)
-    if not person.slug:
-        person.slug = di.slug_from_name(Person, person.name, "person")
-        changes["slug"] = [None, person.slug]
-    di.flush_unique(person, _("A person with the slug %(slug)s already exists.", slug=person.slug))
-    if changes or action == "create":
-        record("person", person.id, action, by, changes)
-    return person
+    return di.save_row(
+        person,
+        values,
+        action,
+        by,
+        entity="person",
+        slug_taken=lambda slug: _("A person with the slug %(slug)s already exists.", slug=slug),
+    )
 
 
 def create_person(data: Mapping[str, Any], by) -> Person:

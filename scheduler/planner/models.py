@@ -8,11 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..campaigns.models import Campaign
 from ..enums import LabelledEnum, enum_column
 from ..events.models import Event
 from ..extensions import db
-from ..series.models import Series
+from ..series.models import Series, SeriesPlanning  # noqa: F401  (its home is the series area)
 from ..societies.models import Society
 from ..types import UTCDateTime, utcnow
 from ..venues.models import Venue, VenueClosure  # noqa: F401  (planner code imports it here)
@@ -50,33 +49,6 @@ class HostApplication(db.Model):
 
     def __repr__(self) -> str:
         return f"<HostApplication {self.society_id} {self.series_id} {self.year}>"
-
-
-class SeriesPlanning(db.Model):
-    """What the planner needs to know about a series beyond the series itself."""
-
-    __tablename__ = "series_planning"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    series_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("series.id", ondelete="CASCADE"), unique=True
-    )
-    # Local start times ("14:30"); empty: the series' default start time.
-    time_slots: Mapped[list] = mapped_column(sa.JSON, default=list)
-    # Sessions must fall inside this campaign (e.g. the academic month); planning another
-    # year uses that year's campaign of the same kind and slug stem (academic-month-2028).
-    inside_campaign_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("campaigns.id", ondelete="SET NULL")
-    )
-    # The session is the campaign's unified launch (starts at its launch time).
-    at_launch: Mapped[bool] = mapped_column(default=False)
-    # Campaign kinds (CampaignKind values) whose windows the series avoids (a soft goal).
-    avoid_campaigns: Mapped[list] = mapped_column(sa.JSON, default=list)
-    # Sessions must be held in this city (empty: anywhere).
-    city: Mapped[str] = mapped_column(sa.String(80), default="")
-
-    series: Mapped[Series] = relationship()
-    inside_campaign: Mapped[Campaign | None] = relationship()
 
 
 class PlanStatus(LabelledEnum):

@@ -19,14 +19,12 @@ from ..audit.service import record
 from ..campaigns.models import Campaign, CampaignKind
 from ..errors import BadInput, Conflict
 from ..events.enums import EventKind
-from ..events.models import Event
 from ..events.recurrence import RecurrenceError, expand, normalize_rrule
 from ..extensions import db
-from ..planner.models import SeriesPlanning
 from ..societies.models import Society
 from ..timeutil import local_zone
 from ..venues.models import Venue
-from .models import HostMode, Series
+from .models import HostMode, Series, SeriesPlanning
 
 MAX_SESSIONS = 1000  # per year (a daily series has 366)
 MAX_ATTENDANCE = 1_000_000
@@ -241,33 +239,19 @@ def _check_planning(series: Series, planning: SeriesPlanning) -> None:
         )
 
 
-def _first_titles(stmt, limit: int = 5) -> list[str]:
-    """Up to ``limit`` names from a select of one text column (to say what refers to a row)."""
-    return list(db.session.scalars(stmt.limit(limit)))
-
-
 # --- the service --------------------------------------------------------------------------
 
 
 def _apply(series: Series, data: Mapping[str, Any]) -> dict:
     values = parse.parse_fields(data, PARSERS)
     planning_values = {k: values.pop(k) for k in PLANNING_FIELDS if k in values}
-    if "name" in values:
-        parse.refuse_duplicate(
-            Series,
-            series,
-            "name",
-            values["name"],
-            _("A series named %(name)s already exists.", name=values["name"]),
-        )
-    if "slug" in values:
-        parse.refuse_duplicate(
-            Series,
-            series,
-            "slug",
-            values["slug"],
-            _("A series with the slug %(slug)s already exists.", slug=values["slug"]),
-        )
+    parse.refuse_name_or_slug_taken(
+        Series,
+        series,
+        values,
+        lambda name: _("A series named %(name)s already exists.", name=name),
+        lambda slug: _("A series with the slug %(slug)s already exists.", slug=slug),
+    )
     changes = parse.apply_values(series, values)
     if series.host_mode == HostMode.APPLICATIONS and series.fixed_host is not None:
         changes.update(parse.apply_values(series, {"fixed_host": None}))
@@ -295,30 +279,13 @@ def planning_of(series: Series) -> SeriesPlanning | None:
     return db.session.scalar(sa.select(SeriesPlanning).where(SeriesPlanning.series_id == series.id))
 
 
-def require(data: Mapping[str, Any], keys) -> None:
-    """A new row needs these keys (their values are checked by the parsers)."""
-    if not isinstance(data, Mapping):
-        raise BadInput(_("The request body must be a JSON object."))
-    for key in keys:
-        if key not in data:
-            raise BadInput(_("%(field)s is required.", field=key), field=key)
-
-
-def without_empty_slug(data: Mapping[str, Any]) -> dict:
-    """A new row's empty slug means "make it from the name"."""
-    data = dict(data)
-    if data.get("slug") in ("", None):
-        data.pop("slug", None)
-    return data
-
-
 def _duplicate_message(series: Series) -> str:
     return _("A series with the slug %(slug)s already exists.", slug=series.slug)
 
 
 def create_series(data: Mapping[str, Any], by) -> Series:
-    require(data, ("name", "kind"))
-    data = without_empty_slug(data)
+    parse.require(data, ("name", "kind"))
+    data = parse.without_empty_slug(data)
     series = Series(
         description="",
         cadence_rrule="",
@@ -377,9 +344,7 @@ def set_series_active(series: Series, active: bool, by) -> None:
 
 def delete_series(series: Series, by) -> None:
     """Refused (409) while events belong to the series; deactivate it instead."""
-    titles = _first_titles(
-        sa.select(Event.title).where(Event.series_id == series.id).order_by(Event.start_at)
-    )
+    titles = parse.event_titles(parse.table("events").c.series_id == series.id)
     if titles:
         raise Conflict(
             _(

@@ -59,16 +59,14 @@ def _save(society: Society, values: dict, action: str, by) -> Society:
         _refuse_duplicates(society, values)
         if values.get("active") is False and society.active:
             _refuse_deactivation(society)
-    changes = di.apply_values(society, values)
-    if not society.slug:
-        society.slug = di.slug_from_name(Society, society.name, "society")
-        changes["slug"] = [None, society.slug]
-    di.flush_unique(
-        society, _("A society with the slug %(slug)s already exists.", slug=society.slug)
+    return di.save_row(
+        society,
+        values,
+        action,
+        by,
+        entity="society",
+        slug_taken=lambda slug: _("A society with the slug %(slug)s already exists.", slug=slug),
     )
-    if changes or action == "create":
-        record("society", society.id, action, by, changes)
-    return society
 
 
 def create_society(data: Mapping[str, Any], by) -> Society:

@@ -77,14 +77,14 @@ def _check(venue: Venue, values: dict) -> None:
 def _save(venue: Venue, values: dict, action: str, by) -> Venue:
     with db.session.no_autoflush:
         _check(venue, values)
-    changes = di.apply_values(venue, values)
-    if not venue.slug:
-        venue.slug = di.slug_from_name(Venue, venue.name, "venue")
-        changes["slug"] = [None, venue.slug]
-    di.flush_unique(venue, _("A venue with the slug %(slug)s already exists.", slug=venue.slug))
-    if changes or action == "create":
-        record("venue", venue.id, action, by, changes)
-    return venue
+    return di.save_row(
+        venue,
+        values,
+        action,
+        by,
+        entity="venue",
+        slug_taken=lambda slug: _("A venue with the slug %(slug)s already exists.", slug=slug),
+    )
 
 
 def create_venue(data: Mapping[str, Any], by) -> Venue:
