@@ -586,3 +586,31 @@ def test_concurrent_host_applications_upsert(world):
     # One "apply", then one "update" per change (each body asks for another month).
     assert audit_count("host_application", rows[0].id, "apply") == 1
     assert audit_count("host_application", rows[0].id) == APPLICANTS
+
+
+# --- the directory ----------------------------------------------------------------------------
+
+CREATORS = 8
+
+
+def test_concurrent_directory_writes_keep_one_row_and_one_audit_entry(world):
+    """Organizers entering the same society at once (a double click, two tabs): one is
+    created, the others are told it exists, and one audit entry is written."""
+    from scheduler.audit.models import AuditEntry
+    from scheduler.societies.models import Society
+
+    db.session.commit()  # the organizer's token
+
+    body = {"name": "秦皇岛市海洋学会", "slug": "qhd-ocean", "kind": "city", "city": "秦皇岛"}
+    specs = [("POST", world.served.base + "/api/v1/societies", world.organizer, body)]
+    answers = _at_once(specs * CREATORS)
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] + [409] * (CREATORS - 1), [r.text[:200] for r in answers]
+    db.session.commit()
+    (society,) = db.session.scalars(sa.select(Society).where(Society.slug == "qhd-ocean")).all()
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.entity_type == "society", AuditEntry.entity_id == society.id
+        )
+    ).all()
+    assert [e.action for e in entries] == ["create"]
