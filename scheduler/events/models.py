@@ -94,6 +94,10 @@ class Event(db.Model):
     exdates: Mapped[list] = mapped_column(sa.JSON, default=list)
     # Single occurrences moved: {local start in the rule: {"start": ..., "end": ...}} (local).
     overrides: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    # The IANA zone the rule repeats in (an import's TZID); "" is the association's TIMEZONE.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    # Extra local starts (RFC 5545 RDATE) in the form of exdates, in the event's zone.
+    rdates: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     expected_attendance: Mapped[int] = mapped_column(default=0)
     actual_attendance: Mapped[int | None]
