@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 # Links in feeds and mail are built on it (scheduler/hosts.py); follows PORT unless set.
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run run-empty init-db check-port test lint format translations extract-messages bench clean
+.PHONY: run run-empty init-db check-port test lint format translations extract-messages bench clean lock
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -60,6 +60,16 @@ format: $(VENV)/.dev
 # Ruff, then the whole suite on SQLite and on a throw-away PostgreSQL cluster.
 test: $(VENV)/.dev translations lint
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+# Resolve the direct pins of requirements*.in into the whole tree with hashes
+# (requirements*.txt, which every install uses). LOCK_ARGS=--upgrade moves the indirect ones.
+LOCK := .venv-lock/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock:
+	test -x .venv-lock/bin/pip-compile || \
+	  (python3 -m venv .venv-lock && .venv-lock/bin/pip install -q pip-tools==7.7.0)
+	$(LOCK) -o requirements.txt requirements.in
+	$(LOCK) -o requirements-dev.txt requirements-dev.in
 
 bench: $(VENV)/.dev translations
 	$(PY) bench/conflicts.py
