@@ -14,12 +14,13 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from .. import rules
+from ..bounded import values_in
 from ..extensions import db
 from ..holidays.service import holidays_for_range
 from ..people.models import Person
 from ..rules.policy import policy_for
 from ..series.models import HostMode, Series
-from ..timeutil import local_day_range, local_zone, to_local
+from ..timeutil import event_zone, local_day_range, local_zone, to_local
 from ..types import utcnow
 from ..venues.models import Venue
 from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventKind
@@ -37,10 +38,11 @@ def proposal_for(event: Event) -> rules.Proposal:
         event.end_at,
         event.rrule,
         event.exdates,
-        local_zone(),
+        event_zone(event),
         all_day=event.all_day,
         max_count=current_app.config["RECURRENCE_MAX_OCCURRENCES"],
         overrides=event.overrides,
+        rdates=event.rdates,
     )
     venue = event.venue
     city = (venue.city if venue is not None and not venue.is_online else "") or event.host.city
@@ -119,18 +121,24 @@ def load_bookings(p: rules.Proposal, padding: timedelta) -> list[rules.Booking]:
     speakers: dict[int, set] = {}
     audiences: dict[int, set] = {}
     if event_ids:
-        for event_id, person_id in db.session.execute(
-            sa.select(event_speakers.c.event_id, event_speakers.c.person_id).where(
-                event_speakers.c.event_id.in_(event_ids)
-            )
-        ):
-            speakers.setdefault(event_id, set()).add(person_id)
-        for event_id, audience in db.session.execute(
-            sa.select(EventAudience.event_id, EventAudience.audience).where(
-                EventAudience.event_id.in_(event_ids)
-            )
-        ):
-            audiences.setdefault(event_id, set()).add(audience.value)
+        # Speakers and audience tags in one round trip, the ids as one parameter.
+        tags = sa.union_all(
+            sa.select(
+                event_speakers.c.event_id,
+                event_speakers.c.person_id,
+                sa.cast(sa.null(), sa.String).label("audience"),
+            ).where(values_in(event_speakers.c.event_id, event_ids)),
+            sa.select(
+                EventAudience.event_id,
+                sa.cast(sa.null(), sa.Integer),
+                sa.cast(EventAudience.audience, sa.String),
+            ).where(values_in(EventAudience.event_id, event_ids)),
+        ).subquery("tags")
+        for event_id, person_id, audience in db.session.execute(sa.select(tags)):
+            if person_id is not None:
+                speakers.setdefault(event_id, set()).add(person_id)
+            else:
+                audiences.setdefault(event_id, set()).add(audience)
     return [
         rules.Booking(
             event_id=r.event_id,
@@ -190,11 +198,18 @@ def _year_counts(p: rules.Proposal, tz) -> tuple[dict, dict]:
 
 
 def _other_venues(p: rules.Proposal, event: Event) -> tuple[tuple, dict]:
-    """Venues in the same city big enough for the event, and their busy spans (2 queries)."""
+    """Venues in the same city big enough for the event, and their busy spans (1 query)."""
     if not p.city or not p.slots or event.venue is None or event.venue.is_online:
         return (), {}
-    candidates = db.session.scalars(
-        sa.select(Venue)
+    candidates = (
+        sa.select(
+            Venue.id,
+            Venue.name,
+            Venue.city,
+            Venue.capacity,
+            Venue.buffer_minutes,
+            Venue.is_online,
+        )
         .where(
             Venue.city == p.city,
             Venue.is_online.is_(False),
@@ -204,22 +219,28 @@ def _other_venues(p: rules.Proposal, event: Event) -> tuple[tuple, dict]:
         )
         .order_by(Venue.capacity, Venue.id)
         .limit(10)
-    ).all()
-    if not candidates:
-        return (), {}
+        .subquery("candidates")
+    )
     first, last = p.slots[0]
+    booked = sa.and_(
+        Occurrence.venue_id == candidates.c.id,
+        Occurrence.start_at < last + timedelta(days=1),
+        Occurrence.blocked_until > first - timedelta(days=1),
+        Occurrence.holds_slot.is_(True),
+        Occurrence.cancelled.is_(False),
+    )
+    rows = db.session.execute(
+        sa.select(candidates, Occurrence.start_at, Occurrence.end_at)
+        .outerjoin(Occurrence, booked)
+        .order_by(candidates.c.capacity, candidates.c.id)
+    ).all()
+    facts: dict[int, rules.VenueFacts] = {}
     busy: dict[int, list] = {}
-    for venue_id, start, end in db.session.execute(
-        sa.select(Occurrence.venue_id, Occurrence.start_at, Occurrence.end_at).where(
-            Occurrence.venue_id.in_([v.id for v in candidates]),
-            Occurrence.start_at < last + timedelta(days=1),
-            Occurrence.blocked_until > first - timedelta(days=1),
-            Occurrence.holds_slot.is_(True),
-            Occurrence.cancelled.is_(False),
-        )
-    ):
-        busy.setdefault(venue_id, []).append((start, end))
-    return tuple(venue_facts(v) for v in candidates), busy
+    for row in rows:
+        facts.setdefault(row.id, rules.VenueFacts(*row[:6]))
+        if row.start_at is not None:
+            busy.setdefault(row.id, []).append((row.start_at, row.end_at))
+    return tuple(facts.values()), busy
 
 
 def venue_facts(v: Venue) -> rules.VenueFacts:
@@ -364,11 +385,13 @@ def check_event(event: Event, now: datetime | None = None) -> list[rules.Finding
         return rules.check(p, build_context(event, p, now))
 
 
-def _iso(value: datetime) -> str:
-    return to_local(value).isoformat()
+def _iso(value: datetime, tz=None) -> str:
+    return to_local(value, tz).isoformat()
 
 
-def finding_to_json(f: rules.Finding) -> dict:
+def finding_to_json(f: rules.Finding, tz=None) -> dict:
+    """``tz``: the zone to write times in (an event's own zone, whose wall time a form
+    fills in from a suggestion); the association's by default."""
     return {
         "rule": f.rule,
         "severity": f.severity,
@@ -377,15 +400,15 @@ def finding_to_json(f: rules.Finding) -> dict:
         "conflicts_with": {
             "id": f.conflicts_with.event_id,
             "title": f.conflicts_with.title,
-            "start": _iso(f.conflicts_with.start),
-            "end": _iso(f.conflicts_with.end),
+            "start": _iso(f.conflicts_with.start, tz),
+            "end": _iso(f.conflicts_with.end, tz),
         }
         if f.conflicts_with
         else None,
         "suggestions": [
             {
-                "start": _iso(s.start),
-                "end": _iso(s.end),
+                "start": _iso(s.start, tz),
+                "end": _iso(s.end, tz),
                 "venue": {"id": s.venue_id, "name": s.venue_name} if s.venue_id else None,
             }
             for s in f.suggestions

@@ -17,22 +17,36 @@ from ..extensions import db
 from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
-from ..timeutil import local_midnight_utc, local_to_utc, local_zone
+from ..timeutil import (
+    event_zone,
+    is_zone_name,
+    local_midnight_utc,
+    local_to_utc,
+    local_zone,
+    zone_of,
+)
 from ..venues.models import Venue
 from .enums import Audience, EventKind
-from .recurrence import RecurrenceError, expand, first_of_rule, normalize_rrule
+from .recurrence import (
+    RecurrenceError,
+    exdate_key,
+    expand,
+    first_of_rule,
+    normalize_rrule,
+)
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_URL = 200, 20_000, 500
 # C0 controls but tab and line breaks, and DEL: iCalendar text and XML (Excel) cannot carry
 # them, and PostgreSQL refuses NUL.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MIN_YEAR, MAX_YEAR = 1970, 2100
+MAX_RDATES = 500
 
 # Fields an API/portal body may carry, and which model attribute each sets.
 FIELDS = (
     "title", "description", "kind", "series", "campaign", "start", "end", "all_day", "rrule",
     "exdates", "venue", "online_url", "host", "cohosts", "organizers", "speakers", "audiences",
-    "expected_attendance", "is_major", "overrides",
+    "expected_attendance", "is_major", "overrides", "timezone", "rdates",
 )  # fmt: skip
 
 
@@ -90,19 +104,20 @@ def refuse_control_characters(value: str, name: str) -> None:
         raise BadInput(_("%(field)s contains control characters.", field=name), field=name)
 
 
-def _moment(value, name: str, all_day: bool) -> datetime:
+def _moment(value, name: str, all_day: bool, tz) -> datetime:
+    """A date (local midnight) or a date-time; naive values are wall time in ``tz``."""
     if not isinstance(value, str) or not value:
         raise BadInput(_("%(field)s is required.", field=name), field=name)
     try:
         if all_day or len(value) == 10:
             day = date.fromisoformat(value[:10])
             _check_year(day.year, name)  # before any arithmetic: year 1 and 9999 overflow
-            moment = local_midnight_utc(day)
+            moment = local_midnight_utc(day, tz)
         else:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             _check_year(parsed.year, name)
-            moment = local_to_utc(parsed)
-    except ValueError:
+            moment = local_to_utc(parsed, tz)
+    except (ValueError, OverflowError):
         raise BadInput(
             _("%(field)s is not a valid date or time: %(value)s", field=name, value=value[:40]),
             field=name,
@@ -255,18 +270,21 @@ def parse_event_input(body, current=None) -> EventInput:
 
 
 def _parse_time(body, current, out: EventInput) -> None:
-    """start, end, all_day, rrule and exdates are checked together."""
+    """start, end, all_day, timezone, rrule, exdates, rdates and overrides are checked
+    together; naive times are wall time in the event's zone."""
     v = out.values
-    timing = {"start", "end", "all_day", "rrule", "exdates", "overrides"}
+    timing = {"start", "end", "all_day", "rrule", "exdates", "overrides", "timezone", "rdates"}
     if current is not None and not (timing & set(body)):
         return
     all_day = _bool(body, "all_day") if "all_day" in body else bool(current and current.all_day)
+    zone_name = _zone_name(body, current, all_day)
+    tz = zone_of(zone_name, all_day)
     if "start" in body or current is None:
-        start = _moment(body.get("start"), "start", all_day)
+        start = _moment(body.get("start"), "start", all_day, tz)
     else:
         start = current.start_at
     if "end" in body or current is None:
-        end = _moment(body.get("end"), "end", all_day)
+        end = _moment(body.get("end"), "end", all_day, tz)
         if all_day and len(str(body.get("end"))) >= 10:
             end += timedelta(days=1)  # an all-day event ends after its last day (exclusive)
     else:
@@ -279,18 +297,75 @@ def _parse_time(body, current, out: EventInput) -> None:
     if not isinstance(rrule, str) or len(rrule) > 500:
         raise BadInput(_("rrule is not a valid recurrence rule."), field="rrule")
     rrule = normalize_rrule(rrule)
-    exdates = body.get("exdates", current.exdates if current else []) or []
+    kept = _kept_keys(body, current, tz)
+    exdates = body.get("exdates", kept["exdates"]) or []
     if not isinstance(exdates, list) or not all(isinstance(x, str) for x in exdates):
         raise BadInput(_("exdates must be a list of local dates or date-times."), field="exdates")
-    exdates = [_exdate_key(x, all_day) for x in exdates]
-    overrides = _overrides(body.get("overrides", current.overrides if current else {}), all_day)
-    if overrides and not rrule:
+    exdates = [_exdate_key(x, all_day, tz) for x in exdates]
+    rdates = _rdates(body.get("rdates", kept["rdates"]), all_day, tz, start, "rdates" in body)
+    overrides = _overrides(body.get("overrides", kept["overrides"]), all_day, tz)
+    if overrides and not (rrule or rdates):
         raise BadInput(_("Only repeating events have single occurrences to move."), "overrides")
+    _expand_or_refuse(start, end, rrule, exdates, tz, all_day, overrides, rdates)
+    if rrule:
+        _check_start_on_rule(start, rrule, tz)
+    v.update(
+        start_at=start,
+        end_at=end,
+        all_day=all_day,
+        timezone=zone_name,
+        rrule=rrule,
+        exdates=exdates,
+        rdates=rdates,
+        overrides=overrides,
+    )
+
+
+def _zone_name(body, current, all_day: bool) -> str:
+    """The stored zone: an IANA name, or "" for the association's zone and all-day events."""
+    if "timezone" in body:
+        name = body["timezone"] if body["timezone"] is not None else ""
+        if not isinstance(name, str) or (name.strip() and not is_zone_name(name.strip())):
+            raise BadInput(
+                _("Unknown time zone: %(value)s.", value=str(name)[:64]), field="timezone"
+            )
+        name = name.strip()
+    else:
+        name = current.timezone if current is not None else ""
+    if all_day or name == current_app.config["TIMEZONE"]:
+        return ""
+    return name
+
+
+def _kept_keys(body, current, tz) -> dict:
+    """The event's stored exdates, rdates and overrides, for the keys the body leaves out.
+    When the zone changes they keep their instants: written with the old zone's offset,
+    they are read into the new zone like any time with an offset."""
+    if current is None:
+        return {"exdates": [], "rdates": [], "overrides": {}}
+    old = event_zone(current)
+    exdates, rdates = list(current.exdates or []), list(current.rdates or [])
+    overrides = dict(current.overrides or {})
+    if old == tz or current.all_day:
+        return {"exdates": exdates, "rdates": rdates, "overrides": overrides}
+
+    def aware(key: str) -> str:
+        return datetime.fromisoformat(key).replace(tzinfo=old).isoformat()
+
+    return {
+        "exdates": [aware(x) for x in exdates],
+        "rdates": [aware(x) for x in rdates],
+        "overrides": {
+            aware(k): {"start": aware(c["start"]), "end": aware(c["end"])}
+            for k, c in overrides.items()
+        },
+    }
+
+
+def _expand_or_refuse(start, end, rrule, exdates, tz, all_day, overrides, rdates) -> None:
     limit = current_app.config["RECURRENCE_MAX_OCCURRENCES"]
     try:
-        expand(
-            start, end, rrule, exdates, local_zone(), all_day, max_count=limit, overrides=overrides
-        )
+        expand(start, end, rrule, exdates, tz, all_day, limit, overrides=overrides, rdates=rdates)
     except RecurrenceError as exc:
         messages = {
             "unbounded": _("The repetition needs an end: give COUNT or UNTIL."),
@@ -300,26 +375,56 @@ def _parse_time(body, current, out: EventInput) -> None:
         }
         if exc.code == "override":
             raise BadInput(messages["override"], field="overrides") from None
+        field_name = "rdates" if exc.code == "too_many" and rdates else "rrule"
         raise BadInput(
-            messages.get(exc.code, _("rrule is not a valid recurrence rule.")), field="rrule"
+            messages.get(exc.code, _("rrule is not a valid recurrence rule.")), field=field_name
         ) from None
-    if rrule:
-        _check_start_on_rule(start, rrule)
-    v.update(
-        start_at=start,
-        end_at=end,
-        all_day=all_day,
-        rrule=rrule,
-        exdates=exdates,
-        overrides=overrides,
+
+
+def _rdates(value, all_day: bool, tz, start: datetime, strict: bool) -> list[str]:
+    """Extra local starts as sorted keys; ``strict``: each in the all_day form (a date, or a
+    date-time), as a body must give them (stored ones follow a change of all_day)."""
+    if value in (None, ""):
+        return []
+    wrong = BadInput(
+        _("rdates must be a list of local dates (all-day) or date-times."), field="rdates"
     )
+    if not isinstance(value, list) or len(value) > MAX_RDATES:
+        raise wrong
+    keys = set()
+    for text in value:
+        if not isinstance(text, str):
+            raise wrong
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise wrong from None
+        if strict and _is_date(text.strip()) != all_day:
+            raise wrong
+        _check_year(moment.year, "rdates")
+        keys.add(exdate_key(moment.astimezone(tz) if moment.tzinfo else moment, all_day))
+    first = exdate_key(start.astimezone(tz), all_day)
+    early = sorted(key for key in keys if key < first)
+    if early:
+        raise BadInput(
+            _("%(value)s is before the start: extra dates must come after it.", value=early[0]),
+            field="rdates",
+        )
+    return sorted(keys)
 
 
-def _check_start_on_rule(start: datetime, rrule: str) -> None:
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_start_on_rule(start: datetime, rrule: str, tz) -> None:
     """The start must be a date of its own rule: clients disagree on one that is not."""
-    first = first_of_rule(start, rrule, local_zone())
+    first = first_of_rule(start, rrule, tz)
     if first is not None and first != start:
-        tz = local_zone()
         raise BadInput(
             _(
                 "The start %(start)s is not a date of the repetition (%(rule)s); its first "
@@ -332,8 +437,8 @@ def _check_start_on_rule(start: datetime, rrule: str) -> None:
         )
 
 
-def _overrides(value, all_day: bool) -> dict:
-    """{occurrence key: {"start", "end"}} with keys and times in local minute form."""
+def _overrides(value, all_day: bool, tz) -> dict:
+    """{occurrence key: {"start", "end"}} with keys and times in local minute form (``tz``)."""
     if not value:
         return {}
     wrong = BadInput(
@@ -346,25 +451,31 @@ def _overrides(value, all_day: bool) -> dict:
         if not isinstance(key, str) or not isinstance(change, dict):
             raise wrong
         try:
-            start = _moment(change.get("start"), "overrides", all_day)
-            end = _moment(change.get("end"), "overrides", all_day)
+            start = _moment(change.get("start"), "overrides", all_day, tz)
+            end = _moment(change.get("end"), "overrides", all_day, tz)
         except BadInput:
             raise wrong from None
         if end <= start:
             raise BadInput(_("The end must be after the start."), field="overrides")
-        tz = local_zone()
-        out[_exdate_key(key, all_day)] = {
+        out[_exdate_key(key, all_day, tz, "overrides")] = {
             "start": start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
             "end": end.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
         }
     return out
 
 
-def _exdate_key(value: str, all_day: bool) -> str:
+def _exdate_key(value: str, all_day: bool, tz, name: str = "exdates") -> str:
+    """The key of a local date or date-time; one with an offset is first put into ``tz``."""
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(tz)
+    except (ValueError, OverflowError):
+        if name == "overrides":
+            raise BadInput(
+                _("overrides must map a date of the repetition to a new start and end."), name
+            ) from None
         raise BadInput(
             _("exdates must be a list of local dates or date-times."), field="exdates"
         ) from None
-    return moment.date().isoformat() if all_day else moment.strftime("%Y-%m-%dT%H:%M")
+    return exdate_key(moment, all_day)

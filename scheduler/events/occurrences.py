@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from ..timeutil import local_zone
+from ..timeutil import event_zone
 from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
 from .models import Event, Occurrence
 from .recurrence import expand
@@ -21,10 +21,11 @@ def sync_occurrences(event: Event) -> None:
         event.end_at,
         event.rrule,
         event.exdates,
-        local_zone(),
+        event_zone(event),
         all_day=event.all_day,
         max_count=current_app.config["RECURRENCE_MAX_OCCURRENCES"],
         overrides=event.overrides,
+        rdates=event.rdates,
     )
     holds = event.status in SLOT_HOLDING_STATUSES
     public = event.status in PUBLIC_STATUSES
@@ -50,9 +51,10 @@ def sync_occurrences(event: Event) -> None:
 
 
 def occurrence_change(event: Event, key: str, body: dict) -> dict:
-    """The event fields for one occurrence (``key``: its local start in the rule): moved
-    ({"start", "end"}), cancelled ({"cancelled": true}, an exception date) or put back
-    ({"reset": true}). Built from the event's current overrides and exception dates."""
+    """The event fields for one occurrence (``key``: its start in the rule, local in the
+    event's zone): moved ({"start", "end"}, local there too), cancelled ({"cancelled": true},
+    an exception date) or put back ({"reset": true}). Built from the event's current
+    overrides and exception dates."""
     overrides = dict(event.overrides or {})
     exdates = list(event.exdates or [])
     if body.get("reset") is True:

@@ -1,4 +1,5 @@
-"""Expanding recurrence rules (RFC 5545 RRULE + exception dates) in local wall time.
+"""Expanding recurrence rules (RFC 5545 RRULE, RDATE and exception dates) in the wall time
+of the event's zone.
 
 Pure functions over plain values: no Flask, no database.
 """
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rruleset, rrulestr
 
 _UNTIL = re.compile(r"UNTIL=(\d{8})(T(\d{6})(Z?))?", re.IGNORECASE)
 
@@ -98,11 +99,15 @@ def expand(
     all_day: bool = False,
     max_count: int = 500,
     overrides: dict | None = None,
+    rdates: list[str] | None = None,
 ) -> list[Slot]:
-    """All occurrences of an event as UTC slots.
+    """All occurrences of an event as UTC slots, the rule repeating in ``tz``'s wall time
+    (10:00 Berlin stays 10:00 Berlin across a change of clocks).
 
     ``start``/``end`` are the first occurrence (aware). A rule must be bounded (COUNT or
-    UNTIL) and give at most ``max_count`` occurrences; otherwise RecurrenceError.
+    UNTIL) and give, with ``rdates`` (extra local starts, keys like exdates; a date the rule
+    gives already is not doubled), at most ``max_count`` occurrences; otherwise
+    RecurrenceError. Exception dates remove rule dates and rdates alike.
     ``overrides`` moves single occurrences: {local key of the rule's start: {"start": local
     ISO, "end": local ISO}}; the slot keeps the rule's start as its recurrence_id. A key
     that is not an occurrence of the rule raises RecurrenceError("override").
@@ -110,20 +115,33 @@ def expand(
     duration = end - start
     first_local = start.astimezone(tz).replace(tzinfo=None)
     rule = normalize_rrule(rule)
-    if not rule:
+    if not rule and not rdates:
         return [Slot(start, end, start)]
-    if "COUNT=" not in rule and "UNTIL=" not in rule:
+    if rule and "COUNT=" not in rule and "UNTIL=" not in rule:
         raise RecurrenceError("unbounded")
     _check_parts(rule)
     try:
-        parsed = rrulestr("RRULE:" + _local_until(rule, tz), dtstart=first_local)
-        if not _matches_ever(rule, first_local):
-            raise RecurrenceError("never")
-        return _slots(parsed, duration, tz, all_day, max_count, exdates, overrides)
+        dates = rruleset()
+        if rule:
+            dates.rrule(rrulestr("RRULE:" + _local_until(rule, tz), dtstart=first_local))
+            if not _matches_ever(rule, first_local):
+                raise RecurrenceError("never")
+        else:
+            dates.rdate(first_local)  # RDATE alone: the start is the first date
+        for key in rdates or []:
+            dates.rdate(_rdate(key))
+        return _slots(dates, duration, tz, all_day, max_count, exdates, overrides)
     except RecurrenceError:
         raise
     except (ValueError, TypeError, OverflowError) as exc:  # dateutil fails late on some rules
         raise RecurrenceError("invalid", str(exc)) from None
+
+
+def _rdate(key: str) -> datetime:
+    try:
+        return datetime.fromisoformat(key).replace(second=0, microsecond=0, tzinfo=None)
+    except (TypeError, ValueError):
+        raise RecurrenceError("rdates", str(key)[:40]) from None
 
 
 def first_of_rule(start: datetime, rule: str, tz: ZoneInfo) -> datetime | None:

@@ -1,11 +1,11 @@
 """Events as JSON-ready dicts, the shape described in the OpenAPI document."""
 
-from ..timeutil import to_local
+from ..timeutil import event_zone, to_local
 from .models import Event, Occurrence
 
 
-def iso_local(value) -> str:
-    return to_local(value).isoformat()
+def iso_local(value, tz=None) -> str:
+    return to_local(value, tz).isoformat()
 
 
 def ref(obj, *fields) -> dict | None:
@@ -19,15 +19,18 @@ def ref(obj, *fields) -> dict | None:
     }
 
 
-def occurrence_to_json(occ: Occurrence) -> dict:
+def occurrence_to_json(occ: Occurrence, tz=None) -> dict:
     return {
-        "start": iso_local(occ.start_at),
-        "end": iso_local(occ.end_at),
+        "start": iso_local(occ.start_at, tz),
+        "end": iso_local(occ.end_at, tz),
         "cancelled": occ.cancelled,
     }
 
 
 def event_to_json(event: Event, occurrences: list[Occurrence] | None = None) -> dict:
+    """Times of the event and its occurrences are written in the event's zone (with offset),
+    the zone its exdates, rdates and overrides are local in."""
+    tz = event_zone(event)
     return {
         "id": event.id,
         "uid": event.uid,
@@ -36,11 +39,13 @@ def event_to_json(event: Event, occurrences: list[Occurrence] | None = None) -> 
         "kind": event.kind.value,
         "status": event.status.value,
         "decision_reason": event.decision_reason,
-        "start": iso_local(event.start_at),
-        "end": iso_local(event.end_at),
+        "start": iso_local(event.start_at, tz),
+        "end": iso_local(event.end_at, tz),
         "all_day": event.all_day,
+        "timezone": event.timezone or "",
         "rrule": event.rrule or None,
         "exdates": list(event.exdates or []),
+        "rdates": list(event.rdates or []),
         "overrides": dict(event.overrides or {}),
         "series": ref(event.series),
         "campaign": ref(event.campaign),
@@ -56,7 +61,7 @@ def event_to_json(event: Event, occurrences: list[Occurrence] | None = None) -> 
         "expected_attendance": event.expected_attendance,
         "is_major": event.is_major,
         "sequence": event.sequence,
-        "occurrences": [occurrence_to_json(o) for o in (occurrences or [])],
+        "occurrences": [occurrence_to_json(o, tz) for o in (occurrences or [])],
         "created_at": iso_local(event.created_at),
         "updated_at": iso_local(event.updated_at),
     }

@@ -1,7 +1,8 @@
 """Building iCalendar objects with the icalendar library.
 
 ``vevent_bytes`` serializes one event (cached by the caller per event version);
-``calendar_bytes`` wraps serialized events into a VCALENDAR with its VTIMEZONE.
+``calendar_bytes`` wraps serialized events into a VCALENDAR with one VTIMEZONE per zone
+used. An event with its own zone (issue #17) is written in it: DTSTART;TZID=Europe/Berlin.
 """
 
 from dataclasses import dataclass
@@ -63,6 +64,12 @@ def _local(value: datetime, tz: ZoneInfo) -> datetime:
     return value.astimezone(tz)
 
 
+def event_tz(event: Event, tz: ZoneInfo) -> ZoneInfo:
+    """The zone the event is written in: its own, else the feed's ``tz`` (all-day events
+    carry dates, no zone)."""
+    return ZoneInfo(event.timezone) if event.timezone and not event.all_day else tz
+
+
 def _description(event: Event, labels: Labels, url: str) -> str:
     lines = [event.description.strip()] if event.description.strip() else []
     lines.append(f"{labels.host}: {event.host.name}")
@@ -80,6 +87,7 @@ def _description(event: Event, labels: Labels, url: str) -> str:
 def vevent_bytes(event: Event, tz: ZoneInfo, labels: Labels, url: str, uid: str) -> bytes:
     """The event's VEVENT, serialized (folded, CRLF) by icalendar, followed by one
     RECURRENCE-ID override for every single occurrence that was moved."""
+    tz = event_tz(event, tz)
     master = _vevent(event, tz, labels, url, uid)
     parts = [master.to_ical()]
     for key, change in sorted((event.overrides or {}).items()):
@@ -113,10 +121,12 @@ def _vevent(event: Event, tz: ZoneInfo, labels: Labels, url: str, uid: str, rrul
     else:
         v.add("dtstart", _local(event.start_at, tz))
         v.add("dtend", _local(event.end_at, tz))
-    if event.rrule and rrule:
+    if rrule and event.rrule:
         v.add("rrule", vRecur.from_ical(event.rrule))
-        if event.exdates:
-            v.add("exdate", [_exdate(x, event.all_day, tz) for x in event.exdates])
+    if rrule and event.rdates:
+        v.add("rdate", [_exdate(x, event.all_day, tz) for x in event.rdates])
+    if rrule and event.exdates and (event.rrule or event.rdates):
+        v.add("exdate", [_exdate(x, event.all_day, tz) for x in event.exdates])
     v.add("summary", event.title)
     v.add("description", _description(event, labels, url))
     venue = event.venue
@@ -154,8 +164,11 @@ def _timezone(tzid: str) -> Timezone:
     return Timezone.from_tzid(tzid, first_date=date(1970, 1, 1), last_date=date(2100, 1, 1))
 
 
-def calendar_bytes(meta: FeedMeta, fragments: list[bytes], needs_timezone: bool) -> bytes:
-    """The VCALENDAR around already serialized VEVENTs."""
+def calendar_bytes(
+    meta: FeedMeta, fragments: list[bytes], needs_timezone: bool, other_zones=()
+) -> bytes:
+    """The VCALENDAR around already serialized VEVENTs; ``other_zones``: the zones of events
+    written in a zone of their own, each gets its VTIMEZONE."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -175,6 +188,8 @@ def calendar_bytes(meta: FeedMeta, fragments: list[bytes], needs_timezone: bool)
         cal.add("x-apple-calendar-color", meta.color)
     if needs_timezone:
         cal.add_component(_timezone(meta.tzid))
+    for tzid in sorted(set(other_zones) - {meta.tzid}):
+        cal.add_component(_timezone(tzid))
     head = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
     return head[: -len(end)] + b"".join(fragments) + end

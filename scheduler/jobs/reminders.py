@@ -19,7 +19,7 @@ from ..events.enums import EventStatus
 from ..events.models import Event, Occurrence
 from ..extensions import db
 from ..notifications import service as notices
-from ..timeutil import local_zone
+from ..timeutil import event_zone
 from .models import Reminder, ReminderState
 
 PENDING = ReminderState.PENDING
@@ -191,7 +191,7 @@ def due(ready: Iterable[Stored], now: datetime) -> tuple[list[int], dict[int, st
 
 def local_shift(old_start: datetime, new_start: datetime, tz) -> Callable[[datetime], datetime]:
     """Map a RECURRENCE-ID of the old rule onto the new one: the same move in local wall
-    time (rules are expanded in local time)."""
+    time (rules repeat in the wall time of their zone)."""
     delta = new_start.astimezone(tz).replace(tzinfo=None) - old_start.astimezone(tz).replace(
         tzinfo=None
     )
@@ -378,7 +378,7 @@ def follow_event(event: Event, old_start: datetime) -> None:
         return
     shift = None
     if old_start != event.start_at:
-        shift = local_shift(old_start, event.start_at, local_zone())
+        shift = local_shift(old_start, event.start_at, event_zone(event))
     slots = [Slot(event.id, o.recurrence_id, o.start_at) for o in event.occurrences]
     wanted_emails = set()
     if event.status == EventStatus.APPROVED:

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from ..timeutil import to_local
+from ..timeutil import event_zone, to_local
 
 REPEATS = {
     "": "",
@@ -35,15 +35,22 @@ def form_to_body(form) -> dict:
         body["rrule"] = f"{REPEATS[repeat]};COUNT={count}"
     else:
         body["rrule"] = ""
-    body["exdates"] = [
-        line.strip() for line in form.get("exdates", "").splitlines() if line.strip()
-    ]
+    body["exdates"] = _lines(form.get("exdates", ""))
+    if "timezone" in form:  # the event's own zone; times are local there
+        body["timezone"] = form.get("timezone", "").strip()
+    if "rdates" in form:
+        body["rdates"] = _lines(form.get("rdates", ""))
     return body
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def event_to_form(event) -> dict:
-    """Initial form values for an existing event."""
+    """Initial form values for an existing event (times in the event's zone)."""
     fmt = "%Y-%m-%d" if event.all_day else "%Y-%m-%dT%H:%M"
+    tz = event_zone(event)
     end = event.end_at
     if event.all_day:
         end = end - timedelta(days=1)  # show the last day, not the exclusive end
@@ -61,8 +68,9 @@ def event_to_form(event) -> dict:
         "venue": event.venue.slug if event.venue else "",
         "online_url": event.online_url,
         "host": event.host.slug,
-        "start": to_local(event.start_at).strftime(fmt),
-        "end": to_local(end).strftime(fmt),
+        "start": to_local(event.start_at, tz).strftime(fmt),
+        "end": to_local(end, tz).strftime(fmt),
+        "timezone": event.timezone or "",
         "all_day": event.all_day,
         "is_major": event.is_major,
         "expected_attendance": event.expected_attendance,
@@ -74,6 +82,7 @@ def event_to_form(event) -> dict:
         "repeat_count": count,
         "rrule": rule,
         "exdates": "\n".join(event.exdates or []),
+        "rdates": "\n".join(event.rdates or []),
     }
 
 
@@ -84,4 +93,5 @@ def body_to_form(body: dict, form) -> dict:
     values["repeat_count"] = form.get("repeat_count", "")
     values["rrule"] = form.get("rrule", "")
     values["exdates"] = form.get("exdates", "")
+    values["rdates"] = form.get("rdates", "")
     return values
