@@ -17,13 +17,14 @@ its reason.
 """
 
 import codecs
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from dateutil.tz import tzical
+from dateutil.rrule import rrulestr
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from icalendar import Component
@@ -40,11 +41,12 @@ from ..events.input import (
     parse_event_input,
 )
 from ..events.models import Event
-from ..events.recurrence import first_of_rule
+from ..events.recurrence import first_of_rule, normalize_rrule
 from ..extensions import db
 from ..societies.models import Society
-from ..timeutil import local_midnight_utc, local_zone
+from ..timeutil import event_zone, local_midnight_utc, zone_of
 from ..venues.models import Venue
+from .zones import ZoneMatch, match_zone, own_zone, zone_key
 
 # Defaults of the IMPORT_* settings (config.py).
 MAX_BYTES = 5 * 1024 * 1024
@@ -54,6 +56,7 @@ MAX_LINE_LENGTH = 50_000  # characters of one unfolded line that is read
 MAX_DEPTH = 8
 MAX_PROPERTIES = 1000  # lines read from one event or time zone (500 EXDATE lines fit)
 MAX_TIME_ZONES = 50
+MAX_MATCHED_ZONES = 10  # of them matched to an IANA zone (zones.match_zone)
 MAX_PROBLEMS = 100  # reading stops there; the first SHOWN_PROBLEMS are listed
 SHOWN_PROBLEMS = 20
 MAX_UID = 255  # Event.imported_uid
@@ -63,7 +66,7 @@ MAX_RRULE = 500  # Event.rrule
 # is skipped unparsed and costs nothing but its bytes.
 EVENT_PROPERTIES = frozenset({
     "UID", "SUMMARY", "DESCRIPTION", "LOCATION", "CATEGORIES", "STATUS", "DTSTART", "DTEND",
-    "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID",
+    "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID", "SEQUENCE",
 })  # fmt: skip
 REPEATABLE = frozenset({"CATEGORIES", "EXDATE", "RDATE"})
 # What is read of a VTIMEZONE whose TZID is not a known name (no EXRULE: see _plain_yearly_rule).
@@ -117,8 +120,11 @@ _COMPONENT = re.compile(r"[A-Z0-9-]+")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _WEEKDAY = re.compile(r"([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)")
 _TIME_ZONE_RULE_PARTS = frozenset(
-    {"FREQ", "BYMONTH", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "WKST"}
-)
+    {"FREQ", "BYMONTH", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "WKST", "INTERVAL", "BYHOUR",
+     "BYMINUTE"}
+)  # fmt: skip
+_UNTIL_YEAR = re.compile(r"UNTIL=(\d{4})", re.IGNORECASE)
+_GIVEN_UNTIL = re.compile(r"UNTIL=(\d{8})(T(\d{6})(Z?))?")
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,11 @@ class ImportResult:
     def count(self, outcome: str) -> int:
         return sum(1 for item in self.items if item.outcome == outcome)
 
+    @property
+    def uids(self) -> set[str]:
+        """Every UID the file names, imported or not (calendar sync: what is still there)."""
+        return {item.uid for item in self.items if item.uid}
+
 
 @dataclass
 class Entry:
@@ -172,10 +183,16 @@ class Entry:
     end: date | None = None  # DTEND, or DTSTART + DURATION; None when neither is given
     rrule: str = ""
     exdates: list[date] = field(default_factory=list)
-    has_rdate: bool = False
+    # RDATE values: dates, date-times, or (start, end) for a PERIOD.
+    rdates: list = field(default_factory=list)
     cancelled: bool = False
     recurrence_id: date | None = None
+    sequence: int = 0
+    this_and_future: bool = False  # RECURRENCE-ID;RANGE=THISANDFUTURE
     skip: str = ""
+    zone: str = ""  # the IANA zone its times are in; "" for floating times and dates
+    zone_note: str = ""  # how a zone the file defines itself was read
+    as_given: bool = False  # no IANA zone agrees with the file's: convert with its rules
 
 
 @dataclass
@@ -222,6 +239,7 @@ def read_calendar(data: bytes, limits: Limits | None = None) -> CalendarFile:
                 entries.append(entry)
         block.lines.clear()
     problems.raise_any()
+    _name_zones(entries, zones)
     return CalendarFile(entries, notes)
 
 
@@ -538,6 +556,8 @@ def _keep(block: _Block, name, number, content, head, limits: Limits, problems) 
                                        name=block.name, n=MAX_PROPERTIES))  # fmt: skip
         block.full = True
     else:
+        if name == "RRULE":  # Exchange writes "BYDAY=MO, TU"; a rule never holds a space
+            content = content.replace(" ", "")
         block.lines.append(content)
         block.where.setdefault(name, number)
 
@@ -555,8 +575,10 @@ def _not_a_calendar(first_line: str, number: int) -> str:
 
 
 def _known_zone(tzid: str) -> bool:
+    """An IANA or Windows name (not one icalendar has cached from another file's VTIMEZONE:
+    that one has no IANA key)."""
     try:
-        return tzp.timezone(tzid) is not None
+        return bool(zone_key(tzp.timezone(tzid)))
     except Exception:  # a TZID no provider understands is simply not known
         return False
 
@@ -595,7 +617,7 @@ def _read_time_zone(block: _Block, zones: dict, problems: _Problems) -> None:
             )
             return
     try:
-        zones[tzid] = tzical(io.StringIO(block.text)).get()
+        zones[tzid] = own_zone(block.lines)
     except Exception as exc:  # dateutil raises ValueError and others for bad input
         problems.add(
             block.line,
@@ -632,6 +654,11 @@ def _plain_yearly_rule(rule: str) -> bool:
         return False
     if parts.get("FREQ") != "YEARLY" or set(parts) - _TIME_ZONE_RULE_PARTS:
         return False
+    single = {"INTERVAL": (1, 1), "BYHOUR": (0, 23), "BYMINUTE": (0, 59)}  # Outlook, khal
+    for name, (low, high) in single.items():
+        value = parts.get(name, str(low))
+        if not (value.isdigit() and low <= int(value) <= high):
+            return False
     month = parts.get("BYMONTH", "")
     if month and not (month.isdigit() and 1 <= int(month) <= 12):
         return False
@@ -647,6 +674,80 @@ def _plain_yearly_rule(rule: str) -> bool:
         week = any(numbers[i + 6] - numbers[i] == 6 for i in range(len(numbers) - 6))
         return week and not any(m.group(1) for m in weekdays)
     return True
+
+
+def _name_zones(entries: list[Entry], zones: dict) -> None:
+    """Each event's zone by IANA name. A zone the file defines itself becomes the IANA zone
+    that agrees with it over the years its events use (zones.match_zone), or, when none
+    does, its times are converted with the file's own rules (Entry.as_given)."""
+    own = {id(tz): tzid for tzid, tz in zones.items() if tzid != FLOATING}
+    spans: dict[int, tuple[int, int]] = {}
+    for entry in entries:
+        key = id(getattr(entry.start, "tzinfo", None))
+        if key in own:
+            first, last = _years(entry)
+            low, high = spans.get(key, (first, last))
+            spans[key] = (min(low, first), max(high, last))
+    found = {  # beyond MAX_MATCHED_ZONES (a costly search each), the file's rules are used
+        key: match_zone(zones[own[key]], first, last, own[key])
+        if index < MAX_MATCHED_ZONES
+        else ZoneMatch("", False)
+        for index, (key, (first, last)) in enumerate(spans.items())
+    }
+    renamed = {key: ZoneInfo(match.name) for key, match in found.items() if match.name}
+    for entry in entries:
+        key = id(getattr(entry.start, "tzinfo", None))
+        _rezone(entry, renamed)
+        if not isinstance(entry.start, datetime) or entry.start.tzinfo is None:
+            continue
+        entry.zone = zone_key(entry.start.tzinfo)
+        if key not in found:
+            continue
+        first, last = spans[key]
+        years = str(first) if first == last else f"{first}–{last}"
+        if found[key].name:
+            entry.zone_note = _(
+                "the file's time zone “%(tzid)s” agrees with %(name)s in %(years)s; the event "
+                "was given that zone",
+                tzid=_snippet(own[key]), name=found[key].name, years=years,
+            )  # fmt: skip
+        else:
+            entry.as_given = True
+            entry.zone_note = _(
+                "no IANA time zone agrees with the file's time zone “%(tzid)s” in %(years)s; "
+                "the times were converted with the file's own rules",
+                tzid=_snippet(own[key]), years=years,
+            )  # fmt: skip
+
+
+def _years(entry: Entry) -> tuple[int, int]:
+    """The years an event's occurrences fall in, as far as the file says cheaply."""
+    first = entry.start.year
+    last = first + 1 if entry.rrule else first
+    until = _UNTIL_YEAR.search(entry.rrule)
+    if until:
+        last = max(first, int(until.group(1)))
+    for value in entry.rdates:
+        last = max(last, (value[0] if isinstance(value, tuple) else value).year)
+    return first, last
+
+
+def _rezone(entry: Entry, renamed: dict) -> None:
+    """Give every date-time of an event that is in a renamed zone its IANA zone (the same
+    wall time, and the same instant: the zones agree)."""
+
+    def swap(value):
+        if isinstance(value, tuple):
+            return tuple(swap(v) for v in value)
+        tz = getattr(value, "tzinfo", None)
+        if isinstance(value, datetime) and id(tz) in renamed:
+            return value.replace(tzinfo=renamed[id(tz)])
+        return value
+
+    entry.start, entry.end = swap(entry.start), swap(entry.end)
+    entry.recurrence_id = swap(entry.recurrence_id)
+    entry.exdates = [swap(v) for v in entry.exdates]
+    entry.rdates = [swap(v) for v in entry.rdates]
 
 
 def _raw(block: _Block, name: str) -> str:
@@ -682,14 +783,16 @@ def _read_event(block: _Block, zones: dict, problems: _Problems) -> Entry | None
         return None
     entry = Entry(block.line, uid, str(vevent.get("SUMMARY", "")).strip())
     moments: dict[str, list[date]] = {}
-    for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE"):
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE"):
         for prop in _all(vevent.get(name)):
-            for value in [d.dt for d in prop.dts] if name == "EXDATE" else [prop.dt]:
-                moment, problem = _moment(name, value, prop.params.get("TZID"), zones, block)
+            listed = name in ("EXDATE", "RDATE")
+            for value in [d.dt for d in prop.dts] if listed else [prop.dt]:
+                moment, problem = _moment_or_period(name, value, prop, zones, block)
                 if problem:
                     problems.add(block.where[name], problem, label)
                     return None
                 moments.setdefault(name, []).append(moment)
+                moment = moment[0] if isinstance(moment, tuple) else moment
                 if not MIN_YEAR <= moment.year <= MAX_YEAR and not entry.skip:
                     entry.skip = _(
                         "%(field)s must be between %(low)s and %(high)s.",
@@ -703,9 +806,13 @@ def _read_event(block: _Block, zones: dict, problems: _Problems) -> Entry | None
         str(c).strip().lower() for prop in _all(vevent.get("CATEGORIES")) for c in prop.cats
     ]
     entry.cancelled = str(vevent.get("STATUS", "")).upper() == "CANCELLED"
-    entry.has_rdate = "RDATE" in vevent
+    sequence = str(vevent.get("SEQUENCE", "0")).strip()
+    entry.sequence = int(sequence) if sequence.isascii() and sequence.isdigit() else 0
+    entry.rdates = moments.get("RDATE", [])
     entry.exdates = moments.get("EXDATE", [])
     entry.recurrence_id = moments.get("RECURRENCE-ID", [None])[0]
+    if entry.recurrence_id is not None:
+        entry.this_and_future = _this_and_future(vevent["RECURRENCE-ID"])
     entry.start = moments.get("DTSTART", [None])[0]
     entry.end = moments.get("DTEND", [None])[0]
     duration = vevent.decoded("DURATION") if "DURATION" in vevent else None
@@ -736,20 +843,42 @@ def _read_event(block: _Block, zones: dict, problems: _Problems) -> Entry | None
     return entry
 
 
+def _moment_or_period(name: str, value, prop, zones: dict, block: _Block):
+    """_moment, or for a PERIOD (RDATE) its (start, end) with a duration made an end."""
+    tzid = prop.params.get("TZID")
+    if not isinstance(value, tuple):
+        return _moment(name, value, tzid, zones, block)
+    start, other = value
+    start, problem = _moment(name, start, tzid, zones, block)
+    if problem or not isinstance(start, datetime):
+        return None, problem or _("%(name)s cannot be read: “%(value)s”.", name=name,
+                                  value=_raw(block, name))  # fmt: skip
+    if isinstance(other, timedelta):
+        return (start, start + other), ""
+    end, problem = _moment(name, other, tzid, zones, block)
+    return (None, problem) if problem else ((start, end), "")
+
+
 def _moment(name: str, value, tzid: str | None, zones: dict, block: _Block):
     """(the date or date-time in its time zone, "") or (None, why it cannot be used)."""
     if not isinstance(value, date):  # a time or a period where a date belongs
         return None, _("%(name)s cannot be read: “%(value)s”.", name=name, value=_raw(block, name))
     if not tzid and isinstance(value, datetime) and value.tzinfo is None and FLOATING in zones:
         return value.replace(tzinfo=zones[FLOATING]), ""
+    if tzid and isinstance(value, datetime) and tzid in zones:  # the file's own definition
+        return value.replace(tzinfo=zones[tzid]), ""  # (icalendar may know another by name)
     if tzid and isinstance(value, datetime) and value.tzinfo is None:
-        if tzid not in zones:  # icalendar leaves a TZID it does not know floating
-            return None, _(
-                "the time zone “%(tzid)s” is neither defined in the file nor a known time zone.",
-                tzid=_snippet(tzid),
-            )
-        value = value.replace(tzinfo=zones[tzid])
+        # icalendar leaves a TZID it does not know floating
+        return None, _(
+            "the time zone “%(tzid)s” is neither defined in the file nor a known time zone.",
+            tzid=_snippet(tzid),
+        )
     return value, ""
+
+
+def _this_and_future(prop) -> bool:
+    prop = prop[0] if isinstance(prop, list) else prop
+    return str(prop.params.get("RANGE", "")).upper() == "THISANDFUTURE"
 
 
 def _all(value) -> list:
@@ -761,28 +890,42 @@ def _all(value) -> list:
 # --- importing -------------------------------------------------------------------------------
 
 
-def _local_text(value, all_day: bool) -> str:
-    """A DTSTART/DTEND/EXDATE value as the local ISO text the event input takes."""
+def _local_text(value, all_day: bool, tz: ZoneInfo) -> str:
+    """A DTSTART/DTEND/EXDATE/RDATE value as the local ISO text the event input takes, in
+    the event's zone ``tz``."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:  # floating time: read it as local wall time
+        if all_day:
+            return value.date().isoformat()
+        if value.tzinfo is None:  # floating time: read it as wall time in the event's zone
             return value.strftime("%Y-%m-%dT%H:%M")
-        return value.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
+        return value.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
     return value.isoformat()
 
 
-def _minute_text(value) -> str:
+def _minute_text(value, tz: ZoneInfo) -> str:
     """A moved occurrence's start or end in the stored form (local time to the minute), so
     that an all-day one compares equal on the next import."""
     if not isinstance(value, datetime):
         return value.isoformat() + "T00:00"
-    return _local_text(value, False)
+    return _local_text(value, False, tz)
 
 
-def _start_on_rule(start, end, rrule: str, notes: list[str]):
+def _zone_name(entry: Entry) -> str:
+    """The event input's ``timezone`` for an event, in its stored form: "" for all-day
+    events, for the association's zone and for a single event in UTC; "UTC" when its
+    dates were converted with the file's own rules (see _given_dates)."""
+    if not isinstance(entry.start, datetime):
+        return ""
+    zone = "UTC" if entry.as_given else entry.zone
+    if zone == "UTC" and not (entry.rrule or entry.rdates):
+        return ""
+    return "" if zone == current_app.config["TIMEZONE"] else zone
+
+
+def _start_on_rule(start, end, rrule: str, tz: ZoneInfo, notes: list[str]):
     """A DTSTART that is not a date of its own RRULE moves to the rule's first date (the
     length kept), as dateutil, ical.js and Radicale read it, so that every client of the
     feeds shows the same dates; the report says so."""
-    tz = local_zone()
     if isinstance(start, datetime):
         aware = start if start.tzinfo else start.replace(tzinfo=tz)
     else:
@@ -797,23 +940,82 @@ def _start_on_rule(start, end, rrule: str, notes: list[str]):
         moved = first.astimezone(tz).date()
     notes.append(
         _("DTSTART %(start)s is not a date of its RRULE; the event starts on the rule's first "
-          "date, %(first)s", start=_shown(start), first=_shown(moved))
+          "date, %(first)s", start=_shown(start, tz), first=_shown(moved, tz))
     )  # fmt: skip
     return moved, end + (moved - start)
 
 
-def _shown(value) -> str:
+def _shown(value, tz: ZoneInfo) -> str:
     if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(local_zone())
+        value = value.astimezone(tz)
     return value.strftime("%Y-%m-%d %H:%M (%a)" if isinstance(value, datetime) else "%Y-%m-%d (%a)")
 
 
-def _body(entry: Entry, venues: dict) -> tuple[dict, list[str]]:
-    """The API body for one event, and notes about what could not be represented."""
-    notes = []
-    start = entry.start
+def _given_dates(entry: Entry, start: datetime) -> list:
+    """The starts of a repeating event whose zone no IANA zone matches, computed with the
+    file's own rules (dateutil), as instants; [] for a rule without COUNT or UNTIL (the
+    event input refuses it) or one that gives too many (likewise)."""
+    rule = normalize_rrule(entry.rrule)
+    if "COUNT=" not in rule and "UNTIL=" not in rule:
+        return []
+    tz, wall = start.tzinfo, start.replace(tzinfo=None)
+    rule = _GIVEN_UNTIL.sub(lambda m: _wall_until(m, tz), rule)
+    limit = current_app.config["RECURRENCE_MAX_OCCURRENCES"]
+    try:
+        walls = list(islice(rrulestr("RRULE:" + rule, dtstart=wall), limit + 1))
+    except (ValueError, TypeError, OverflowError):
+        return []  # the event input says why
+    excluded = {x.astimezone(UTC) for x in entry.exdates if isinstance(x, datetime)}
+    starts = [w.replace(tzinfo=tz).astimezone(UTC) for w in walls]
+    return [s for s in starts if s not in excluded][: limit + 1]
+
+
+def _day_until(rule: str) -> str:
+    """An all-day rule's UNTIL as a date (RFC 5545 wants one; Exchange writes the UTC time
+    of its local midnight): the date of that UTC time, as recurring_ical_events reads it."""
+    return _GIVEN_UNTIL.sub(lambda m: f"UNTIL={m.group(1)}", rule)
+
+
+def _wall_until(match: re.Match, tz) -> str:
+    """UNTIL as a wall time of the file's zone, as dateutil wants it with a naive start."""
+    day, clock, zulu = match.group(1), match.group(3), match.group(4)
+    if not clock:
+        return f"UNTIL={day}T235959"
+    value = datetime.strptime(day + clock, "%Y%m%d%H%M%S")
+    if zulu:
+        value = value.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
+    return "UNTIL=" + value.strftime("%Y%m%dT%H%M%S")
+
+
+def _extra_dates(values: list, start, end, tz: ZoneInfo, notes: list[str]):
+    """The event input's ``rdates`` and the overrides a PERIOD of its own length needs. An
+    RDATE before the start is left out with a note (the event input wants them after)."""
     all_day = not isinstance(start, datetime)
-    end = entry.end
+    keys, moved, early = [], {}, []
+    for value in values:
+        begin, finish = value if isinstance(value, tuple) else (value, None)
+        if all_day and isinstance(begin, datetime):
+            begin = begin.date()
+        elif not all_day and not isinstance(begin, datetime):  # a date for a timed event
+            begin = datetime.combine(begin, start.timetz())
+        key = _local_text(begin, all_day, tz)
+        if key < _local_text(start, all_day, tz):
+            early.append(key)
+            continue
+        keys.append(key)
+        if finish is not None and finish - begin != end - start and finish > begin:
+            moved[key] = {"start": _minute_text(begin, tz), "end": _minute_text(finish, tz)}
+    if early:
+        notes.append(_("RDATE %(dates)s before DTSTART left out", dates=", ".join(early[:5])))
+    return keys, moved
+
+
+def _timing(entry: Entry, zone: str, notes: list[str]) -> dict:
+    """start, end, all_day, timezone and, for a repeating event, rrule, rdates, exdates
+    (and overrides for PERIODs of their own length) of the event input."""
+    start, end = entry.start, entry.end
+    all_day = not isinstance(start, datetime)
+    tz = zone_of(zone, all_day)
     if all_day and isinstance(end, datetime):  # a DTEND with a time ends on its day
         end = end.date()
     if all_day and (end is None or end == start):  # RFC 5545: one day (holiday calendars)
@@ -821,27 +1023,45 @@ def _body(entry: Entry, venues: dict) -> tuple[dict, list[str]]:
     elif end is None or end == start:  # RFC 5545: no DTEND nor DURATION is zero length
         end = start + SHORTEST
         notes.append(_("the event has no length (no DTEND or DURATION); it was given one minute"))
-    if entry.rrule:
-        start, end = _start_on_rule(start, end, entry.rrule, notes)
+    rrule = _day_until(entry.rrule) if all_day else entry.rrule
+    extra = entry.rdates
+    given = _given_dates(entry, start) if entry.as_given and rrule else []
+    if given:  # the rule's dates, computed with the file's rules, become extra dates
+        start, end, rrule = given[0], given[0] + (end - start), ""
+        extra = [*given[1:], *extra]
+    if rrule:
+        start, end = _start_on_rule(start, end, rrule, tz, notes)
+    rdates, moved = _extra_dates(extra, start, end, tz, notes)
     if all_day:
         end = end - timedelta(days=1)  # the input takes the last day, iCalendar the day after
+    timing = {
+        "timezone": zone,
+        "start": _local_text(start, all_day, tz),
+        "end": _local_text(end, all_day, tz),
+        "all_day": all_day,
+    }
+    if rrule or rdates:
+        timing["rrule"] = rrule
+        timing["rdates"] = rdates
+        timing["exdates"] = [_local_text(d, all_day, tz) for d in entry.exdates]
+    if moved:
+        timing["overrides"] = moved
+    return timing
+
+
+def _body(entry: Entry, venues: dict) -> tuple[dict, list[str]]:
+    """The API body for one event, and notes about what could not be represented."""
+    notes = [entry.zone_note] if entry.zone_note else []
     body = {
         "title": entry.title,
         "description": entry.description,
         "kind": EventKind.OTHER.value,
-        "start": _local_text(start, all_day),
-        "end": _local_text(end, all_day),
-        "all_day": all_day,
+        **_timing(entry, _zone_name(entry), notes),
     }
     for kind in EventKind:
         if kind.value in entry.categories:
             body["kind"] = kind.value
             break
-    if entry.rrule:
-        body["rrule"] = entry.rrule
-        body["exdates"] = [_local_text(d, all_day) for d in entry.exdates]
-    if entry.has_rdate:
-        notes.append(_("extra dates (RDATE) are not supported and were left out"))
     if entry.location:
         if entry.location in venues:
             body["venue"] = venues[entry.location]
@@ -864,9 +1084,12 @@ def _unchanged(event: Event, values: EventInput) -> bool:
     )
 
 
-def import_ics(data: bytes, society_slug: str, approve: bool = False, by=None) -> ImportResult:
+def import_ics(
+    data: bytes, society_slug: str, approve: bool = False, by=None, submit: bool = True
+) -> ImportResult:
     """Import every VEVENT for a society; see the module doc. Raises BadInput for a file that
-    cannot be read (nothing is written then)."""
+    cannot be read (nothing is written then). ``submit=False`` (calendar sync in draft mode,
+    scheduler/calendar_sync) leaves new events as drafts."""
     society = db.session.scalar(sa.select(Society).where(Society.slug == society_slug))
     if society is None:
         raise BadInput(_("Unknown society: %(value)s.", value=society_slug), field="society")
@@ -875,6 +1098,9 @@ def import_ics(data: bytes, society_slug: str, approve: bool = False, by=None) -
     venues = dict(db.session.execute(sa.select(Venue.name, Venue.slug)).all())
     own_uid = "@" + current_app.config["EVENT_UID_HOST"]
     result = ImportResult(notes=calendar.notes)
+    entries, older = _latest_versions(calendar.entries)
+    result.notes += [_older(entry) for entry in older]
+    calendar.entries = entries
     cancelled = _cancelled_instances(calendar.entries)
     done: dict[str, str] = {}  # UID: what this import did to the whole event
     with workflow.batch():
@@ -882,7 +1108,7 @@ def import_ics(data: bytes, society_slug: str, approve: bool = False, by=None) -
         for entry in calendar.entries:
             if entry.recurrence_id is None:
                 entry.exdates = [*entry.exdates, *cancelled.get(entry.uid, [])]
-                item = _import_one(entry, society, venues, own_uid, approve, by)
+                item = _import_one(entry, society, venues, own_uid, approve, by, submit)
                 done[entry.uid] = item.outcome
                 result.items.append(item)
         for entry in calendar.entries:
@@ -892,6 +1118,27 @@ def import_ics(data: bytes, society_slug: str, approve: bool = False, by=None) -
                     item.outcome = done[entry.uid]  # it came in with its repeating event
                 result.items.append(item)
     return result
+
+
+def _latest_versions(entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """One VEVENT per UID and RECURRENCE-ID: the highest SEQUENCE (the later one on a tie),
+    as recurring_ical_events reads a file that holds several versions of an event; and the
+    older versions."""
+    latest: dict[tuple, Entry] = {}
+    for entry in entries:
+        key = (entry.uid, entry.recurrence_id)
+        if not entry.uid or key not in latest or entry.sequence >= latest[key].sequence:
+            latest[key if entry.uid else (id(entry), None)] = entry
+    kept = {id(entry) for entry in latest.values()}
+    return [e for e in entries if id(e) in kept], [e for e in entries if id(e) not in kept]
+
+
+def _older(entry: Entry) -> str:
+    return _(
+        "Line %(line)s (%(uid)s): an older version (SEQUENCE %(n)s) of an event the file "
+        "holds again was left out; the newest version was imported.",
+        line=entry.line, uid=_snippet(entry.uid), n=entry.sequence,
+    )  # fmt: skip
 
 
 def _cancelled_instances(entries: list[Entry]) -> dict[str, list]:
@@ -948,13 +1195,17 @@ def _import_override(entry: Entry, society, own_uid, by) -> ImportItem:
     refusal = _first_refusal(entry)
     if refusal:
         return _skipped(entry, refusal)
+    if entry.this_and_future:
+        return _skipped(entry, _("RECURRENCE-ID with RANGE=THISANDFUTURE (a change to this and "
+                                 "every later occurrence) is not supported"))  # fmt: skip
     try:
         master = _find(uid, own_uid, society)
     except ForeignUid:
         return _foreign(entry)
-    if master is None or not master.rrule:
+    if master is None or not (master.rrule or master.rdates):
         return _skipped(entry, _("the repeating event it changes is unknown"))
-    key = _local_text(entry.recurrence_id, master.all_day)
+    tz = event_zone(master)
+    key = _local_text(entry.recurrence_id, master.all_day, tz)
     overrides, exdates = dict(master.overrides or {}), list(master.exdates or [])
     if entry.cancelled:
         overrides.pop(key, None)
@@ -963,7 +1214,7 @@ def _import_override(entry: Entry, society, own_uid, by) -> ImportItem:
         data = {"overrides": overrides, "exdates": [*exdates, key]}
     else:
         end = entry.end or entry.start + (master.end_at - master.start_at)
-        change = {"start": _minute_text(entry.start), "end": _minute_text(end)}
+        change = {"start": _minute_text(entry.start, tz), "end": _minute_text(end, tz)}
         if overrides.get(key) == change:
             return ImportItem(uid, title, "unchanged", "", master.id, entry.line)
         overrides[key] = change
@@ -979,7 +1230,7 @@ def _import_override(entry: Entry, society, own_uid, by) -> ImportItem:
     return ImportItem(uid, title, "updated", _("one occurrence changed"), master.id, entry.line)
 
 
-def _import_one(entry: Entry, society, venues, own_uid, approve, by) -> ImportItem:
+def _import_one(entry: Entry, society, venues, own_uid, approve, by, submit=True) -> ImportItem:
     uid, title = entry.uid, entry.title
     if entry.cancelled and entry.uid:
         return _skipped(entry, _("the event is cancelled in the file"))
@@ -995,6 +1246,8 @@ def _import_one(entry: Entry, society, venues, own_uid, approve, by) -> ImportIt
     try:
         with db.session.begin_nested():
             if existing is not None:
+                if "overrides" in body:  # PERIODs of their own length; keep RECURRENCE-IDs
+                    body["overrides"] = {**(existing.overrides or {}), **body["overrides"]}
                 values = parse_event_input(body, current=existing)
                 if _unchanged(existing, values):
                     return ImportItem(
@@ -1005,7 +1258,7 @@ def _import_one(entry: Entry, society, venues, own_uid, approve, by) -> ImportIt
             else:
                 event = workflow.create_event(body, by, imported_uid=uid).event
                 outcome = "created"
-            if event.status in (EventStatus.DRAFT, EventStatus.WITHDRAWN):
+            if submit and event.status in (EventStatus.DRAFT, EventStatus.WITHDRAWN):
                 workflow.submit(event, by)
             if approve and event.status == EventStatus.SUBMITTED:
                 workflow.approve(event, by, _("imported"), override=True)

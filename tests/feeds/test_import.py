@@ -186,8 +186,10 @@ def test_a_moved_occurrence_in_the_file_becomes_an_override(app):
     weekly = db.session.scalar(
         sa.select(Event).where(Event.imported_uid == "weekly-1@other.example")
     )
+    # Its DTSTART is in UTC: the rule repeats in UTC (RFC 5545), so its keys are UTC times.
+    assert weekly.timezone == "UTC"
     assert weekly.overrides == {
-        "2031-03-15T09:00": {"start": "2031-03-16T09:00", "end": "2031-03-16T11:00"}
+        "2031-03-15T01:00": {"start": "2031-03-16T01:00", "end": "2031-03-16T03:00"}
     }
     assert local(2031, 3, 16, 9) in [o.start_at for o in weekly.occurrences]
     again = import_ics(moved, "gd-ocean")

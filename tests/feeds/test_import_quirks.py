@@ -90,7 +90,8 @@ def test_a_cancelled_instance_is_an_exception_date_and_reimporting_changes_nothi
     first = import_ics(data, "hz-geo")
     assert [i.outcome for i in first.items] == ["created", "created"]
     rocks = event("rocks@hz.example")
-    assert rocks.exdates == ["2031-03-10T10:00"]
+    assert rocks.timezone == "UTC"  # a DTSTART in UTC: the rule repeats in UTC
+    assert rocks.exdates == ["2031-03-10T02:00"]
     assert local(2031, 3, 10, 10) not in [o.start_at for o in rocks.occurrences]
     assert [o.start_at for o in rocks.occurrences] == reference_starts(data, "rocks@hz.example")
     before = state()
@@ -209,6 +210,8 @@ def test_extra_dates_rdate_do_not_refuse_the_file(app):
     )
     result = import_ics(data, "hz-geo")
     assert result.count("created") == 2
+    assert event("bday@cal.example").rdates == ["2031-07-04", "2031-08-01"]  # kept (issue #17)
+    assert len(event("bday@cal.example").occurrences) == 5
 
 
 def test_the_api_refuses_a_start_that_is_not_a_date_of_its_rule(client, app):
