@@ -2,6 +2,7 @@
 
 from .accounts.models import ApiToken, Role, User
 from .audit.models import AuditEntry
+from .calendar_sync.models import CalendarSource
 from .campaigns.models import Campaign, CampaignKind
 from .events.models import Event, EventAudience, Occurrence
 from .feeds.models import FeedToken
@@ -17,6 +18,7 @@ from .venues.models import Venue
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CalendarSource",
     "Campaign",
     "CampaignKind",
     "Event",

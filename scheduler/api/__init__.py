@@ -10,6 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 from ..accounts import api as accounts_api  # noqa: E402,F401
+from ..calendar_sync import api as calendar_sync_api  # noqa: E402,F401
 from ..campaigns import api as campaigns_api  # noqa: E402,F401
 from ..events import api as events_api  # noqa: E402,F401
 from ..people import api as people_api  # noqa: E402,F401

@@ -105,6 +105,10 @@ class Event(db.Model):
 
     # A UID brought in by .ics import; otherwise the UID is event-<id>@<host>.
     imported_uid: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    # The society's synced calendar it came from (scheduler/calendar_sync), if any.
+    calendar_source_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("calendar_sources.id", ondelete="SET NULL"), index=True
+    )
     sequence: Mapped[int] = mapped_column(default=0)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

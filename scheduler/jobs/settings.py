@@ -85,6 +85,7 @@ class JobSettings:
                     ("filing_reminders", "JOBS_FILING_SECONDS"),
                     ("complete_events", "JOBS_COMPLETION_SECONDS"),
                     ("deliver_mail", "JOBS_DELIVERY_SECONDS"),
+                    ("calendar_sync", "JOBS_CALENDAR_SYNC_SECONDS"),
                 )
             },
             digest_cron=read("JOBS_QUOTA_DIGEST_CRON", _crontab),

@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from ..calendar_sync import service as sync
 from ..events import workflow
 from ..events.enums import EventStatus
 from ..events.models import Event, Occurrence
@@ -114,6 +115,12 @@ def deliver_mail(ctx: JobContext) -> Result:
     return Result({k: v for k, v in counts.items() if v}, report.errors)
 
 
+def calendar_sync(ctx: JobContext) -> Result:
+    """Fetch and import every society's registered calendar (scheduler/calendar_sync)."""
+    counts, errors = sync.sync_all(ctx.now())
+    return Result(counts, errors)
+
+
 @dataclass(frozen=True)
 class JobSpec:
     id: str
@@ -178,6 +185,13 @@ JOBS: dict[str, JobSpec] = {
             _l("Sends the outbox over SMTP (or keeps it in the outbox without MAIL_SERVER)."),
             deliver_mail,
             _every("deliver_mail"),
+        ),
+        JobSpec(
+            "calendar_sync",
+            _l("Calendar sync"),
+            _l("Imports the calendars societies keep elsewhere (their .ics URL)."),
+            calendar_sync,
+            _every("calendar_sync"),
         ),
     )
 }

@@ -1,0 +1,1 @@
+"""Keeping a society's own calendar (a public .ics URL) in sync with its events."""
