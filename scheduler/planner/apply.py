@@ -28,6 +28,8 @@ from ..events.conflicts import finding_to_json
 from ..events.enums import SLOT_HOLDING_STATUSES, EventStatus
 from ..events.models import Event, Occurrence
 from ..extensions import db
+from ..i18n import N_
+from ..notifications.service import summarized_notices
 from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
@@ -129,7 +131,8 @@ def run_plan(request: Request, by, now: datetime | None = None) -> Plan:
 
 
 def _local(value: datetime) -> str:
-    return value.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
+    # With its offset: an event kept in its own zone reads naive times in that zone.
+    return value.astimezone(local_zone()).isoformat(timespec="minutes")
 
 
 def _titles(plan: Plan, sessions: list[PlanSession]) -> dict[int, str]:
@@ -280,7 +283,7 @@ def accept_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
     now = now or utcnow()
     plan_id, seen = plan.id, plan.status
     try:
-        with workflow.batch():
+        with workflow.batch(), summarized_notices(N_("Plan #%(id)s accepted"), id=plan_id):
             _lock_plan(plan, seen, PlanStatus.DRAFT,
                        _("Plan #%(id)s is %(status)s; only draft plans can be accepted.",
                          id=plan.id, status=plan.status.label))  # fmt: skip
@@ -388,7 +391,7 @@ def undo_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
     now = now or utcnow()
     plan_id, seen = plan.id, plan.status
     try:
-        with workflow.batch():
+        with workflow.batch(), summarized_notices(N_("Plan #%(id)s undone"), id=plan_id):
             _lock_plan(plan, seen, PlanStatus.ACCEPTED, _("Only an accepted plan can be undone."))
             _undo_locked(plan, by, now)
     except workflow.TransitionRefused as exc:

@@ -80,11 +80,36 @@ class BusyIndex:
         return _overlaps(self.spans, self.starts, self.longest, start - pad, end + pad)
 
 
+# Candidates are asked for many times per run (input checks, model, greedy plans, notes):
+# they are kept per (what they depend on), the calendar by identity. Read-only lists.
+_CACHE: dict = {}
+_CACHE_SIZE = 512
+
+
 def series_candidates(inst: Instance, s: SeriesInput) -> list[Candidate]:
     """Every start a session of ``s`` could take this year, allowed or not, by start.
 
     Besides the series' time slots on every day, the starts of its pins and of its accepted
     sessions are candidates too (they may lie off the usual slots)."""
+    key = (
+        inst.year, inst.tz, inst.now, id(inst.calendar), inst.weights,
+        tuple(p.start for p in inst.pins if p.series_id == s.id),
+        tuple(i.start for i in inst.incumbents if i.series_id == s.id),
+        s.id, s.slots, s.weekdays, s.campaign, s.at_launch, s.duration_minutes, s.existing,
+        s.min_spacing_days, s.avoid_holidays, s.avoid_weekends, s.preferred_months,
+        s.avoid_campaigns,
+    )  # fmt: skip
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is inst.calendar:
+        return hit[1]
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    out = _series_candidates(inst, s)
+    _CACHE[key] = (inst.calendar, out)
+    return out
+
+
+def _series_candidates(inst: Instance, s: SeriesInput) -> list[Candidate]:
     tz = inst.tz
     jan1 = date(inst.year, 1, 1)
     first, last = first_day(inst), date(inst.year, 12, 31)

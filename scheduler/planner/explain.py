@@ -14,6 +14,7 @@ import time
 from ortools.sat.python import cp_model
 
 from . import candidates as cd
+from . import counts
 from .model import PlanModel
 from .types import Instance, Reason, SeriesInput
 
@@ -21,47 +22,53 @@ from .types import Instance, Reason, SeriesInput
 STEP_DETERMINISTIC = 5.0
 
 
-def explain(inst: Instance, seconds: float, seed: int = 1) -> list[Reason]:
+def explain(
+    inst: Instance, seconds: float, seed: int = 1, step: float = STEP_DETERMINISTIC
+) -> list[Reason]:
+    """Why there is no plan, within ``seconds`` of wall clock and ``step`` deterministic
+    seconds per solve. Counts first (``counts.py``), then the solver's cores."""
     deadline = time.perf_counter() + seconds
     out = []
     planned = [s for s in inst.series if s.sessions > 0]
     for s in planned:
-        core = find_core(inst, [s.id], deadline, seed)
-        if core:
-            out += phrase(inst, core)
+        counted = counts.shortfall(inst, s)[1]
+        core = None if counted else find_core(inst, [s.id], deadline, seed, step)
+        out += counted or (phrase(inst, core) if core else [])
     if out:
         return out
-    core = find_core(inst, [s.id for s in planned], deadline, seed)
+    core = find_core(inst, [s.id for s in planned], deadline, seed, step)
     if core:
         return phrase(inst, core)
     return [Reason("unexplained")]
 
 
-def find_core(inst: Instance, series_ids: list[int], deadline: float, seed: int):
+def find_core(
+    inst: Instance, series_ids: list[int], deadline: float, seed: int, step=STEP_DETERMINISTIC
+):
     """A small set of assumption keys that cannot hold together, or None (feasible, or no
     answer in time). Keys are (series id, group) or ("pin", index)."""
     pm = PlanModel(inst, series_ids=series_ids, relax=True)
     if pm.impossible:  # fewer dates in the whole year than sessions
         return {(sid, "window") for sid in series_ids}
-    by_index = {lit.Index(): key for key, lit in pm.assumptions.items()}
+    by_index = {lit.index: key for key, lit in pm.assumptions.items()}
 
     def run(keys):
         left = deadline - time.perf_counter()
         if left <= 0.05:
             return None, None
-        pm.model.ClearAssumptions()
-        pm.model.AddAssumptions([pm.assumptions[k] for k in keys])
+        pm.model.clear_assumptions()
+        pm.model.add_assumptions([pm.assumptions[k] for k in keys])
         solver = cp_model.CpSolver()
         solver.parameters.random_seed = seed
         solver.parameters.num_workers = 1  # assumptions need one worker
         solver.parameters.symmetry_level = 0
         solver.parameters.cp_model_presolve = False  # it would spend the budget first
-        solver.parameters.max_deterministic_time = STEP_DETERMINISTIC
+        solver.parameters.max_deterministic_time = step
         solver.parameters.max_time_in_seconds = left
         code = solver.Solve(pm.model)
         if code != cp_model.INFEASIBLE:
             return code, None
-        found = {by_index[i] for i in solver.SufficientAssumptionsForInfeasibility()}
+        found = {by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()}
         return code, found or set(keys)
 
     code, core = run(list(pm.assumptions))
@@ -115,35 +122,43 @@ def phrase(inst: Instance, core: set) -> list[Reason]:
         pin = inst.pins[j]
         s = series[pin.series_id]
         groups = sorted(k[1] for k in core if k[0] == s.id)
-        out.append(Reason("pin_blocked", {**_pin_facts(inst, s, pin), "groups": groups}, s.id))
+        out.append(
+            Reason("pin_blocked", {**counts.pin_facts(inst, s, pin), "groups": groups}, s.id)
+        )
     if out:
         return out
     if len(involved) > 1:
         groups = sorted({k[1] for k in core})
-        return [
-            Reason(
-                "compete",
-                {"series": [series[sid].name for sid in involved], "groups": groups},
-            )
-        ]
+        rivals = [series[sid] for sid in involved]
+        params = {"series": [s.name for s in rivals], "groups": groups, **_shared(inst, rivals)}
+        return [Reason("compete", params)]
     s = series[involved[0]]
     groups = {k[1] for k in core}
     return [_one_series(inst, s, groups)]
 
 
+def _shared(inst: Instance, rivals: list[SeriesInput]) -> dict:
+    """The venues that hold every one of ``rivals`` and the days their windows share (or,
+    when they share none, span), to name what they compete for."""
+    venues = [v for v in inst.venues if all(cd.venue_fits(s, v) for s in rivals)]
+    spans = []
+    for s in rivals:
+        days = [c.day for c in cd.series_candidates(inst, s) if c.allowed]
+        if days:
+            spans.append((days[0], days[-1]))
+    if not spans:
+        return {"venues": "", "first": "", "last": ""}
+    first, last = max(a for a, _ in spans), min(b for _, b in spans)
+    if first > last:
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    named = "、".join(v.name for v in venues[: counts.MAX_NAMED])
+    if len(venues) > counts.MAX_NAMED:
+        named += "…"
+    return {"venues": named, "first": first.isoformat(), "last": last.isoformat()}
+
+
 def _pin_series(inst: Instance, core: set) -> set:
     return {inst.pins[k[1]].series_id for k in core if k[0] == "pin"}
-
-
-def _pin_facts(inst: Instance, s: SeriesInput, pin) -> dict:
-    hosts = {h.id: h.name for h in inst.hosts}
-    venues = {v.id: v.name for v in inst.venues}
-    return {
-        "series": s.name,
-        "start": pin.start.astimezone(inst.tz).strftime("%Y-%m-%d %H:%M") if pin.start else "",
-        "host": hosts.get(pin.host_id, "") if pin.host_id else "",
-        "venue": venues.get(pin.venue_id, "") if pin.venue_id else "",
-    }
 
 
 def _one_series(inst: Instance, s: SeriesInput, groups: set) -> Reason:

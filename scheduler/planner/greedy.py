@@ -3,7 +3,10 @@
 ``baseline`` is what one would do by hand: for each session the earliest free slot (a
 fitting venue free at that time), hosted by the first applicant with sessions left.
 ``careful`` aims each session at its evenly spread date and also keeps hosts and speakers
-free; the solver starts from it (a hint), then improves on it.
+free, inside the model's own candidates when given them (each series' venue shortlist and
+the dates each session may take), so that the solver can start from it (a complete hint)
+and has a plan at once; ``earliest`` packs each session on its earliest such date, for
+when the careful plan leaves a session out.
 """
 
 from collections import defaultdict
@@ -30,11 +33,18 @@ def baseline(inst: Instance) -> list[Assignment]:
     return _plan(inst, careful=False)
 
 
-def careful(inst: Instance) -> list[Assignment]:
-    return _plan(inst, careful=True)
+def careful(inst: Instance, venues: dict | None = None) -> list[Assignment]:
+    """``venues``: series id -> the venues the model gives the series (None: all that fit)."""
+    return _plan(inst, careful=True, venues_of=venues)
 
 
-def _plan(inst: Instance, careful: bool) -> list[Assignment]:
+def earliest(inst: Instance, venues: dict | None = None) -> list[Assignment]:
+    return _plan(inst, careful=True, venues_of=venues, spread=False)
+
+
+def _plan(
+    inst: Instance, careful: bool, venues_of: dict | None = None, spread: bool = True
+) -> list[Assignment]:
     taken = _Taken()
     out: list[Assignment] = []
     calendars = cd.host_calendars(inst)
@@ -46,7 +56,10 @@ def _plan(inst: Instance, careful: bool) -> list[Assignment]:
         if s.sessions <= 0:
             continue
         cands = cd.series_candidates(inst, s)
-        venues, _ = cd.shortlist_venues(inst, s, None)
+        if venues_of is not None and s.id in venues_of:
+            venues = venues_of[s.id]
+        else:
+            venues, _ = cd.shortlist_venues(inst, s, None)
         venue_cals = {v.id: cd.VenueCalendar(v) for v in venues}
         apps = cd.applicants(inst, s)
         used = defaultdict(int)
@@ -58,7 +71,7 @@ def _plan(inst: Instance, careful: bool) -> list[Assignment]:
             order_i = allowed
             if careful and bounds:
                 lo, hi = bounds[k]
-                target = ideal[k] if ideal else 0
+                target = ideal[k] if ideal and spread else 0
                 order_i = sorted(
                     (i for i in allowed if lo <= i <= hi),
                     key=lambda i: (abs(cands[i].day_index - target), i),
@@ -90,8 +103,8 @@ def _plan(inst: Instance, careful: bool) -> list[Assignment]:
                         apps,
                         key=lambda a: (
                             used[a.host_id] + s.host_counts.get(a.host_id, 0) > 0,
-                            bool(a.preferred_months) and c.day.month not in a.preferred_months,
                             a.host_id in s.hosted_last_year,
+                            bool(a.preferred_months) and c.day.month not in a.preferred_months,
                             a.order,
                         ),
                     )

@@ -64,6 +64,11 @@ def _breach(key, n, hosts, name, counts, old, plan) -> int:
     return sum(_extra(key, n, h, 0 if counts.get(h, 0) else 1, plan) for h in hosted)
 
 
+def _weighted(variables: list, coefficients: list):
+    """A weighted sum, built in one call (Python's sum() of terms is slow at scale)."""
+    return cp_model.LinearExpr.weighted_sum(variables, coefficients)
+
+
 def _minute_of_day(moment) -> int:
     return moment.hour * 60 + moment.minute
 
@@ -134,7 +139,7 @@ class PlanModel:
                 sum(len(d) for d in sv.x) + sum(len(d) for d in sv.z) + sum(len(d) for d in sv.w)
                 for sv in self.series
             ),
-            "constraints": len(self.model.Proto().constraints),
+            "constraints": len(self.model.proto.constraints),
             "intervals": self.intervals,
             "pruned_venues": any(sv.pruned_venues for sv in self.series),
         }
@@ -147,22 +152,22 @@ class PlanModel:
             return None
         key = (s.id, name)
         if key not in self.assumptions:
-            self.assumptions[key] = self.model.NewBoolVar(f"assume_{s.id}_{name}")
+            self.assumptions[key] = self.model.new_bool_var(f"assume_{s.id}_{name}")
         return self.assumptions[key]
 
     def _forbid(self, literals: list, guard) -> None:
         """Not all of ``literals`` together (unless the guarding group is relaxed)."""
-        clause = [lit.Not() for lit in literals]
+        clause = [lit.negated() for lit in literals]
         if guard is not None:
-            clause.append(guard.Not())
-        self.model.AddBoolOr(clause)
+            clause.append(guard.negated())
+        self.model.add_bool_or(clause)
 
     def _presence(self, literal, guard):
         if guard is None:
             return literal
-        both = self.model.NewBoolVar("")
-        self.model.AddBoolAnd([literal, guard]).OnlyEnforceIf(both)
-        self.model.AddBoolOr([literal.Not(), guard.Not()]).OnlyEnforceIf(both.Not())
+        both = self.model.new_bool_var("")
+        self.model.add_bool_and([literal, guard]).only_enforce_if(both)
+        self.model.add_bool_or([literal.negated(), guard.negated()]).only_enforce_if(both.negated())
         return both
 
     # --- one series -----------------------------------------------------------------------
@@ -188,15 +193,16 @@ class PlanModel:
         duration = s.duration_minutes
         window, spacing = self.group(s, "window"), self.group(s, "spacing")
         for k, dom in enumerate(domains):
-            xs = {i: m.NewBoolVar(f"x_{s.id}_{k}_{i}") for i in dom}
-            m.AddExactlyOne(xs.values())
+            xs = {i: m.new_bool_var(f"x_{s.id}_{k}_{i}") for i in dom}
+            m.add_exactly_one(xs.values())
             # Plain ranges: value-list domains make the solver's start-up much slower.
             minutes = [cands[i].minute for i in dom]
             days = [cands[i].day_index for i in dom]
-            start = m.NewIntVar(min(minutes), max(minutes), f"start_{s.id}_{k}")
-            day = m.NewIntVar(min(days), max(days), f"day_{s.id}_{k}")
-            m.Add(start == sum(cands[i].minute * v for i, v in xs.items()))
-            m.Add(day == sum(cands[i].day_index * v for i, v in xs.items()))
+            start = m.new_int_var(min(minutes), max(minutes), f"start_{s.id}_{k}")
+            day = m.new_int_var(min(days), max(days), f"day_{s.id}_{k}")
+            lits = list(xs.values())
+            m.add(start == _weighted(lits, [cands[i].minute for i in xs]))
+            m.add(day == _weighted(lits, [cands[i].day_index for i in xs]))
             key = (s.id, k)
             self.derived.append((start, lambda p, key=key: p[key][0].minute))
             self.derived.append((day, lambda p, key=key: p[key][0].day_index))
@@ -210,11 +216,11 @@ class PlanModel:
             sv.start.append(start)
             sv.day.append(day)
         for k in range(n - 1):
-            m.Add(sv.start[k + 1] >= sv.start[k] + duration)
+            m.add(sv.start[k + 1] >= sv.start[k] + duration)
             if s.min_spacing_days > 0:
-                ct = m.Add(sv.day[k + 1] - sv.day[k] >= s.min_spacing_days)
+                ct = m.add(sv.day[k + 1] - sv.day[k] >= s.min_spacing_days)
                 if spacing is not None:
-                    ct.OnlyEnforceIf(spacing)
+                    ct.only_enforce_if(spacing)
         self._add_venues(sv)
         self._add_hosts(sv)
 
@@ -235,17 +241,17 @@ class PlanModel:
             cal = cd.VenueCalendar(v)
             blocked[v.id] = {i for i in used if not cal.free(sv.cands[i])}
         for k in range(sv.n):
-            zs = {v.id: m.NewBoolVar(f"z_{s.id}_{k}_{v.id}") for v in venues}
+            zs = {v.id: m.new_bool_var(f"z_{s.id}_{k}_{v.id}") for v in venues}
             if not zs:
-                m.AddBoolOr([])  # no venue fits: infeasible
+                m.add_bool_or([])  # no venue fits: infeasible
             else:
-                m.AddExactlyOne(zs.values())
+                m.add_exactly_one(zs.values())
             for v in venues:
                 if self.relax and not cd.venue_fits(s, v):
                     self._forbid([zs[v.id]], capacity)
                 bad = blocked[v.id] & sv.x[k].keys()
                 if bad and len(bad) == len(sv.x[k]) and free is None:
-                    m.Add(zs[v.id] == 0)
+                    m.add(zs[v.id] == 0)
                     continue
                 for i in sorted(bad):
                     self._forbid([sv.x[k][i], zs[v.id]], free)
@@ -264,29 +270,29 @@ class PlanModel:
             cal = self._calendars[(s.id, a.host_id)]
             blocked[a.host_id] = {i for i in used if not cal.free(sv.cands[i])}
         for k in range(sv.n):
-            ws = {a.host_id: m.NewBoolVar(f"w_{s.id}_{k}_{a.host_id}") for a in apps}
+            ws = {a.host_id: m.new_bool_var(f"w_{s.id}_{k}_{a.host_id}") for a in apps}
             if not ws:
-                m.AddBoolOr([])
+                m.add_bool_or([])
             else:
-                m.AddExactlyOne(ws.values())
+                m.add_exactly_one(ws.values())
             for a in apps:
                 bad = blocked[a.host_id] & sv.x[k].keys()
                 if bad and len(bad) == len(sv.x[k]) and free is None:
-                    m.Add(ws[a.host_id] == 0)
+                    m.add(ws[a.host_id] == 0)
                     continue
                 for i in sorted(bad):
                     self._forbid([sv.x[k][i], ws[a.host_id]], free)
             sv.w.append(ws)
         for a in apps:
-            ct = m.Add(sum(ws[a.host_id] for ws in sv.w) <= cd.remaining(s, a.host_id))
+            ct = m.add(sum(ws[a.host_id] for ws in sv.w) <= cd.remaining(s, a.host_id))
             if quota is not None:
-                ct.OnlyEnforceIf(quota)
+                ct.only_enforce_if(quota)
         # Implied by the above, but stated so that a shortage is seen at once.
         if sum(min(sv.n, cd.remaining(s, a.host_id)) for a in apps) < sv.n:
             if quota is None:
                 self.impossible = True
             else:
-                m.AddBoolOr([quota.Not()])
+                m.add_bool_or([quota.negated()])
 
     # --- what series share ----------------------------------------------------------------
 
@@ -320,12 +326,12 @@ class PlanModel:
                 if len(needed) < 2:
                     continue
                 intervals = [
-                    m.NewOptionalFixedSizeIntervalVar(
+                    m.new_optional_fixed_size_interval_var(
                         sv.start[k], sv.s.duration_minutes + pad, self._presence(lit, guard), ""
                     )
                     for sv, k, lit, guard in needed
                 ]
-                m.AddNoOverlap(intervals)
+                m.add_no_overlap(intervals)
                 self.intervals += len(intervals)
 
     def _may_meet(self, items: list, days: dict, pad: int) -> list:
@@ -389,7 +395,7 @@ class PlanModel:
                 continue
             guard = None
             if self.relax:
-                guard = self.assumptions.setdefault(("pin", j), m.NewBoolVar(f"assume_pin_{j}"))
+                guard = self.assumptions.setdefault(("pin", j), m.new_bool_var(f"assume_pin_{j}"))
             index = next((i for i, c in enumerate(sv.cands) if c.start == pin.start), None)
             choices = {}
             for k in range(sv.n):
@@ -406,8 +412,8 @@ class PlanModel:
                     if pin.venue_id not in sv.z[k]:
                         continue
                     needs.append(sv.z[k][pin.venue_id])
-                chosen = m.NewBoolVar(f"pin_{j}_{k}")
-                m.AddBoolAnd(needs).OnlyEnforceIf(chosen)
+                chosen = m.new_bool_var(f"pin_{j}_{k}")
+                m.add_bool_and(needs).only_enforce_if(chosen)
                 self.derived.append(
                     (
                         chosen,
@@ -420,12 +426,12 @@ class PlanModel:
                 )
                 choices[k] = chosen
                 per_session[(sv.s.id, k)].append(chosen)
-            ct = m.Add(sum(choices.values()) == 1)
+            ct = m.add(sum(choices.values()) == 1)
             if guard is not None:
-                ct.OnlyEnforceIf(guard)
+                ct.only_enforce_if(guard)
             self.pins.append((j, choices))
         for literals in per_session.values():
-            m.AddAtMostOne(literals)
+            m.add_at_most_one(literals)
 
     def _add_incumbents(self) -> None:
         """Accepted sessions: a penalty unless a session keeps their date (``move``), and
@@ -446,8 +452,8 @@ class PlanModel:
                 z, h = sv.z[k].get(inc.venue_id), sv.w[k].get(inc.host_id)
                 if z is None or h is None:
                     continue
-                kept = m.NewBoolVar("")
-                m.AddBoolAnd([x, z, h]).OnlyEnforceIf(kept)
+                kept = m.new_bool_var("")
+                m.add_bool_and([x, z, h]).only_enforce_if(kept)
                 same_all.append(kept)
                 self.derived.append(
                     (
@@ -498,8 +504,8 @@ class PlanModel:
                         if not wanted or not weight:
                             continue
                         hits = [v for key in wanted for v in index.get(key, ())]
-                        missed = m.NewBoolVar("")
-                        m.Add(missed >= h - sum(hits))
+                        missed = m.new_bool_var("")
+                        m.add(missed >= h - sum(hits))
                         terms.append((weight, missed))
                         self.derived.append(
                             (
@@ -512,8 +518,8 @@ class PlanModel:
             if wt.fairness and not s.fixed_host:
                 for a in sv.apps:
                     free = 0 if s.host_counts.get(a.host_id, 0) else 1
-                    extra = m.NewIntVar(0, sv.n, "")
-                    m.Add(extra >= sum(ws[a.host_id] for ws in sv.w) - free)
+                    extra = m.new_int_var(0, sv.n, "")
+                    m.add(extra >= sum(ws[a.host_id] for ws in sv.w) - free)
                     terms.append((wt.fairness, extra))
                     self.derived.append(
                         (
@@ -527,7 +533,8 @@ class PlanModel:
             for sv in self.series:
                 if not sv.s.fixed_host:
                     self._rotation_terms(sv)
-        m.Minimize(sum(c * v for c, v in terms) + self.objective_constant)
+        objective = _weighted([v for _c, v in terms], [c for c, _v in terms])
+        m.minimize(objective + self.objective_constant)
 
     def _rotation_terms(self, sv: SeriesVars) -> None:
         """Fair rotation: while an applicant waits (no session this year), every second
@@ -545,11 +552,11 @@ class PlanModel:
         ):
             if not hosts or isinstance(extra, int):
                 continue
-            waits = m.NewBoolVar(f"waits_{key}_{name}")
+            waits = m.new_bool_var(f"waits_{key}_{name}")
             for h in hosts:
-                m.Add(waits >= 1 - planned[h])
-            breach = m.NewIntVar(0, n, f"rotation_{key}_{name}")
-            m.Add(breach >= extra - n * (1 - waits))
+                m.add(waits >= 1 - planned[h])
+            breach = m.new_int_var(0, n, f"rotation_{key}_{name}")
+            m.add(breach >= extra - n * (1 - waits))
             self.objective_terms.append((self.inst.weights.rotation, breach))
             self.derived.append((waits, partial(_waits, key, n, hosts)))
             self.derived.append((breach, partial(_breach, key, n, hosts, name, s.host_counts, old)))
@@ -561,8 +568,8 @@ class PlanModel:
             free = 0 if sv.s.host_counts.get(a.host_id, 0) else 1
             if sv.n <= free:
                 continue
-            extra = self.model.NewIntVar(0, sv.n, "")
-            self.model.Add(extra >= planned[a.host_id] - free)
+            extra = self.model.new_int_var(0, sv.n, "")
+            self.model.add(extra >= planned[a.host_id] - free)
             self.derived.append((extra, partial(_extra, sv.s.id, sv.n, a.host_id, free)))
             out = extra + out
         return out
@@ -578,9 +585,9 @@ class PlanModel:
             if city:
                 by_city[city].append(sv.w[k][a.host_id])
         for city, hosts in by_city.items():
-            away = m.NewBoolVar("")
+            away = m.new_bool_var("")
             here = [z for vid, z in sv.z[k].items() if venue_city[vid] == city]
-            m.Add(away >= sum(hosts) - sum(here))
+            m.add(away >= sum(hosts) - sum(here))
             self.objective_terms.append((self.inst.weights.city, away))
             self.derived.append(
                 (away, partial(_away, (sv.s.id, k), city, self._host_cities, venue_city))
@@ -610,13 +617,13 @@ class PlanModel:
             for k in range(sv.n):
                 _cand, vid, hid, i = plan[(sv.s.id, k)]
                 for j, v in sv.x[k].items():
-                    self.model.AddHint(v, j == i)
+                    self.model.add_hint(v, j == i)
                 for key, v in sv.z[k].items():
-                    self.model.AddHint(v, key == vid)
+                    self.model.add_hint(v, key == vid)
                 for key, v in sv.w[k].items():
-                    self.model.AddHint(v, key == hid)
+                    self.model.add_hint(v, key == hid)
         for var, value in self.derived:
-            self.model.AddHint(var, value(plan))
+            self.model.add_hint(var, value(plan))
         return True
 
     def read(self, solver: cp_model.CpSolver) -> list[Assignment]:
@@ -625,13 +632,13 @@ class PlanModel:
         pinned = {}
         for j, choices in self.pins:
             for k, lit in choices.items():
-                if solver.BooleanValue(lit):
+                if solver.boolean_value(lit):
                     pinned[(self.inst.pins[j].series_id, k)] = self.inst.pins[j]
         for sv in self.series:
             for k in range(sv.n):
-                i = next(i for i, v in sv.x[k].items() if solver.BooleanValue(v))
-                vid = next(vid for vid, v in sv.z[k].items() if solver.BooleanValue(v))
-                hid = next(hid for hid, v in sv.w[k].items() if solver.BooleanValue(v))
+                i = next(i for i, v in sv.x[k].items() if solver.boolean_value(v))
+                vid = next(vid for vid, v in sv.z[k].items() if solver.boolean_value(v))
+                hid = next(hid for hid, v in sv.w[k].items() if solver.boolean_value(v))
                 pin = pinned.get((sv.s.id, k))
                 c = sv.cands[i]
                 out.append(

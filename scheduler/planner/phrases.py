@@ -106,6 +106,13 @@ def phrase(reason: dict) -> str:
             "applied and each may host %(max)s.",
             **p,
         ),
+        "fewer_counted": lambda: _(
+            "%(series)s gets %(planned)s of its %(target)s sessions: %(why)s",
+            series=p.get("series"),
+            planned=p.get("planned"),
+            target=p.get("target"),
+            why=" ".join(phrase_all(p.get("why"))),
+        ),
         "fewer_possible": lambda: _(
             "%(series)s gets %(planned)s of its %(target)s sessions: more do not fit on its "
             "dates, venues and hosts.",
@@ -173,10 +180,44 @@ def phrase(reason: dict) -> str:
             series=p.get("series"),
             groups=_groups(p.get("groups", [])),
         ),
-        "compete": lambda: _(
-            "%(series)s cannot all be planned: they compete for %(groups)s.",
+        "compete": lambda: (
+            _(
+                "%(series)s cannot all be planned: they compete for %(groups)s, in "
+                "%(venues)s between %(first)s and %(last)s.",
+                series=_list(p.get("series", [])),
+                groups=_groups(p.get("groups", [])),
+                venues=p["venues"],
+                first=p.get("first"),
+                last=p.get("last"),
+            )
+            if p.get("venues")
+            else _(
+                "%(series)s cannot all be planned: they compete for %(groups)s.",
+                series=_list(p.get("series", [])),
+                groups=_groups(p.get("groups", [])),
+            )
+        ),
+        "halls_shared": lambda: _(
+            "Only %(venues)s can hold %(series)s: between %(first)s and %(last)s it has room "
+            "for %(free)s sessions, and together they need %(needed)s.",
+            venues=p.get("venues"),
             series=_list(p.get("series", [])),
-            groups=_groups(p.get("groups", [])),
+            first=p.get("first"),
+            last=p.get("last"),
+            free=p.get("free"),
+            needed=p.get("needed"),
+        ),
+        "dates_closed": lambda: _dates_closed(p),
+        "buffer_blocks": lambda: _(
+            "%(series)s needs %(needed)s sessions %(window)s, but the set-up buffer of "
+            "%(venues)s (%(minutes)s minutes around each booking) leaves room for only "
+            "%(fit)s; without the buffer they would fit.",
+            series=p.get("series"),
+            needed=p.get("needed"),
+            window=_window(p),
+            venues=p.get("venues"),
+            minutes=p.get("minutes"),
+            fit=p.get("fit"),
         ),
         "pin_blocked": lambda: (
             _(
@@ -258,6 +299,34 @@ def _venues_short(p: dict) -> str:
     return _(
         "No venue that holds %(people)s people is free on the %(days)s %(kind_of_days)s left "
         "%(window)s for the %(needed)s sessions of %(series)s.",
+        **values,
+    )
+
+
+def _dates_closed(p: dict) -> str:
+    values = {
+        "series": p.get("series"),
+        "needed": p.get("needed"),
+        "spacing": p.get("spacing"),
+        "window": _window(p),
+        "venues": p.get("venues"),
+        "people": p.get("people"),
+        "closures": p.get("closures"),
+        "days": p.get("days"),
+        "fit": p.get("fit"),
+    }
+    if p.get("spacing"):
+        return _(
+            "%(series)s needs %(needed)s sessions at least %(spacing)s days apart %(window)s, "
+            "but %(venues)s, which hold %(people)s people, are closed %(closures)s: the "
+            "%(days)s days left hold only %(fit)s.",
+            **values,
+        )
+    del values["spacing"]
+    return _(
+        "%(series)s needs %(needed)s sessions %(window)s, but %(venues)s, which hold "
+        "%(people)s people, are closed %(closures)s: only %(days)s days are left, for "
+        "%(fit)s.",
         **values,
     )
 

@@ -13,7 +13,7 @@ Span = tuple[datetime, datetime]
 
 @dataclass(frozen=True)
 class Weights:
-    """Penalties of the objective, per unit (documented in docs/planner.md)."""
+    """Penalties of the objective, per unit (documented in the README's "The year planner")."""
 
     # Fair rotation, a rule the plan breaks only when it must: per session given to a
     # society hosting again, or that hosted last year, while an applicant waits.

@@ -4,20 +4,12 @@ import pytest
 import sqlalchemy as sa
 from openapi_spec_validator import validate
 
-from scheduler.accounts.models import ApiToken
 from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.planner.models import HostApplication, Plan
-from tests.conftest import assert_matches_schema
+from tests.conftest import assert_matches_schema, bearer
 from tests.planner.planner_world import build_db_world
-
-
-def bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ def budgets_of(monkeypatch, slow_start: float) -> list[float]:
         seen.append(original_parameters(solver, seconds, wall, seed, workers))
         return seen[-1]
 
-    def careful(inst):
+    def careful(inst, venues=None):
         time.sleep(slow_start)  # a busy machine before the search starts
-        return original_careful(inst)
+        return original_careful(inst, venues)
 
     monkeypatch.setattr(solve_module, "_parameters", parameters)
     monkeypatch.setattr(solve_module.greedy, "careful", careful)
@@ -32,7 +32,10 @@ def budgets_of(monkeypatch, slow_start: float) -> list[float]:
 
 
 def test_a_slow_start_does_not_shrink_the_deterministic_budget(monkeypatch):
-    assert budgets_of(monkeypatch, 0.0) == budgets_of(monkeypatch, 0.6) == [pytest.approx(0.3)]
+    # The first-plan search (a budget for a 1 s limit), then the search of the 1.5 s limit.
+    rate = solve_module.DETERMINISTIC_PER_SECOND
+    expected = [pytest.approx(1.0 * rate), pytest.approx(1.5 * rate)]
+    assert budgets_of(monkeypatch, 0.0) == budgets_of(monkeypatch, 0.6) == expected
 
 
 def test_the_reported_objective_is_the_plans_score_and_a_wall_clock_stop_is_said():

@@ -87,8 +87,11 @@ def test_when_only_fewer_dates_are_free_the_series_gets_what_fits(english):
     assert months == {1, 12}
     assert [(n.code, n.params["planned"]) for n in result.notes] == [
         ("fewer_hosts", 5),
-        ("fewer_possible", 4),
+        ("fewer_counted", 4),
     ]
+    # Counted without the solver, and said with the closures and the spacing that decide it.
+    assert "are closed 2027-02-01–2027-11-30" in phrase(result.notes[1].to_json())
+    assert "at least 21 days apart" in phrase(result.notes[1].to_json())
 
 
 def test_a_series_that_cannot_reach_its_minimum_alone_is_still_infeasible(english):
