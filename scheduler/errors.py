@@ -86,9 +86,32 @@ def register_error_handlers(app: Flask) -> None:
     def handle_database_error(exc: sa.exc.DBAPIError):
         if _no_tables(exc):
             return database_unavailable(not_migrated=True)  # before init-db
-        if not (isinstance(exc, sa.exc.OperationalError) or exc.connection_invalidated):
-            raise exc  # not an outage: a bug, answered with the usual 500
+        if not is_unavailable(exc):
+            raise exc  # not an outage: a bug, answered with the usual 500 (and logged)
         return database_unavailable()
+
+
+# SQLSTATE classes meaning "not now": connection exceptions, transaction rollbacks
+# (serialization, deadlock), insufficient resources (too many connections), a cancelled
+# statement (statement_timeout) and operator intervention (shutdown, starting up).
+_UNAVAILABLE_STATES = ("08", "40", "53", "57014", "57P")
+# SQLite's words for a file it cannot use now (everything else it reports is a statement).
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def is_unavailable(exc: sa.exc.DBAPIError) -> bool:
+    """Whether the database cannot be used right now (a 503 asking to retry), rather than
+    refusing a statement (a bug: 500). An OperationalError alone does not tell: psycopg
+    raises one for a statement with more than 65,535 parameters on a healthy connection."""
+    if exc.connection_invalidated or exc.statement is None:  # broken, or could not connect
+        return True
+    state = getattr(exc.orig, "sqlstate", None)
+    if state:
+        return state.startswith(_UNAVAILABLE_STATES)
+    message = str(exc.orig).lower()
+    return isinstance(exc, sa.exc.OperationalError) and any(
+        words in message for words in _SQLITE_UNAVAILABLE
+    )
 
 
 def _no_tables(exc: sa.exc.DBAPIError) -> bool:

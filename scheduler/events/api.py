@@ -14,7 +14,7 @@ from . import workflow
 from .conflicts import finding_to_json
 from .enums import PUBLIC_STATUSES
 from .models import Event
-from .queries import get_event, page_events, parse_filters
+from .queries import get_event, load_events, page_events, parse_filters
 from .serialize import event_to_json
 from .visibility import may_view
 
@@ -34,10 +34,10 @@ def list_events():
 
 @bp.get("/events/<int:event_id>")
 def show_event(event_id: int):
-    event = get_event(event_id)
-    if event is None or not may_view(current_user, event):
+    events, occurrences = load_events([event_id]) if abs(event_id) <= MAX_ID else ([], {})
+    if not events or not may_view(current_user, events[0]):
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
-    return jsonify(event_to_json(event, event.occurrences))
+    return jsonify(event_to_json(events[0], occurrences[event_id]))
 
 
 # --- writes: bearer token only (the API is exempt from CSRF, so cookies must not count) ---

@@ -1,7 +1,8 @@
 """Reading events and occurrences with the filters shared by pages, the API and feeds.
 
 Every function issues a fixed number of SQL queries whatever the number of events: the
-filters become WHERE clauses on indexed columns and relations load with selectinload.
+filters become WHERE clauses on indexed columns; pages read rows of what they show, and
+lists of ids travel as one parameter (scheduler/bounded.py).
 """
 
 from dataclasses import dataclass, field
@@ -9,21 +10,33 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ..bounded import rows_table, values_in
 from ..campaigns.models import Campaign
 from ..errors import BadInput
 from ..extensions import db
+from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_midnight_utc, local_to_utc
 from ..types import UTCDateTime
 from ..venues.models import Venue
 from .enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
-from .models import Event, EventAudience, Occurrence, event_cohosts
+from .models import (
+    Event,
+    EventAudience,
+    Occurrence,
+    event_cohosts,
+    event_organizers,
+    event_speakers,
+)
 from .visibility import visible_to_society
 
 MIN_YEAR, MAX_YEAR = 1970, 2100
+# A filter (society=a,b,...) takes at most this many values.
+MAX_FILTER_VALUES = 50
 
 
 @dataclass
@@ -125,7 +138,13 @@ def _split(args, name: str) -> list[str]:
     values = []
     for raw in args.getlist(name):
         values.extend(v.strip() for v in raw.split(",") if v.strip())
-    return list(dict.fromkeys(values))
+    values = list(dict.fromkeys(values))
+    if len(values) > MAX_FILTER_VALUES:  # bounds the statements' IN lists
+        raise BadInput(
+            _("%(name)s takes at most %(max)s values.", name=name, max=MAX_FILTER_VALUES),
+            field=name,
+        )
+    return values
 
 
 def parse_enum_arg(args, name: str, enum_cls) -> list:
@@ -154,7 +173,7 @@ def _resolve_slugs(args, name: str, model, by_name: bool = False) -> list[int]:
         return []
     columns = [model.slug, model.name, model.short_name] if by_name else [model.slug]
     rows = db.session.execute(
-        sa.select(model.id, *columns).where(sa.or_(*(c.in_(values) for c in columns)))
+        sa.select(model.id, *columns).where(sa.or_(*(values_in(c, values) for c in columns)))
     ).all()
     found: dict[str, int] = {}
     for row in rows:  # a slug wins over another society's name
@@ -240,41 +259,66 @@ def event_loader_options():
     )
 
 
-def list_occurrences(filters: EventFilters, limit: int | None = None) -> list[Occurrence]:
-    """Occurrences matching the filters, by start time, with their events loaded."""
+def _shown_select(*extra_columns):
+    """What a calendar cell or list line shows, as plain rows: the occurrence, its event's
+    title and kind, and the names of its series, host and venue (one join each)."""
+    return (
+        sa.select(
+            Occurrence.id,
+            Occurrence.event_id,
+            Occurrence.start_at,
+            Occurrence.end_at,
+            Occurrence.cancelled,
+            Event.title,
+            Event.kind,
+            Event.all_day,
+            Event.timezone,  # an event in its own zone also shows that zone's time
+            Series.name.label("series_name"),
+            Series.color.label("series_color"),
+            sa.func.coalesce(sa.func.nullif(Society.short_name, ""), Society.name).label(
+                "host_name"
+            ),
+            Venue.name.label("venue_name"),
+            Venue.city.label("venue_city"),
+            *extra_columns,
+        )
+        .select_from(Occurrence)
+        .join(Event, Event.id == Occurrence.event_id)
+        .join(Society, Society.id == Event.host_id)
+        .outerjoin(Series, Series.id == Event.series_id)
+        .outerjoin(Venue, Venue.id == Event.venue_id)
+    )
+
+
+def list_occurrences(filters: EventFilters, limit: int | None = None) -> list[sa.Row]:
+    """Occurrences matching the filters, by start time, as rows of what a list shows."""
     stmt = (
-        sa.select(Occurrence)
-        .join(Occurrence.event)
+        _shown_select()
         .where(*filters.occurrence_conditions())
         .order_by(Occurrence.start_at, Occurrence.id)
-        .options(selectinload(Occurrence.event).options(*event_loader_options()))
     )
     if limit:
         stmt = stmt.limit(limit)
-    return list(db.session.scalars(stmt))
+    return list(db.session.execute(stmt))
 
 
 def occurrences_by_day(
     filters: EventFilters, days: list[date], per_day: int
-) -> tuple[dict[date, list[Occurrence]], dict[date, int]]:
-    """The first ``per_day`` matching occurrences starting on each local day, and how many
-    start that day: two queries plus the eager loads, however busy the days are.
+) -> tuple[dict[date, list[sa.Row]], dict[date, int]]:
+    """The first ``per_day`` matching occurrences starting on each local day (rows of what
+    a cell shows), and how many start that day: two queries however busy the days are.
 
     A nation's month has thousands of events a day; the calendar shows a few and links to
-    the rest, so one window query ranks each day's occurrences in the database.
+    the rest, so a window query ranks each day's occurrences in the database. The day bounds
+    travel as one array parameter per column, whatever the number of days.
     """
     if not days:
         return {}, {}
-    bounds = sa.union_all(
-        *(
-            sa.select(
-                sa.literal(n).label("n"),
-                sa.literal(lo, UTCDateTime()).label("lo"),
-                sa.literal(hi, UTCDateTime()).label("hi"),
-            )
-            for n, (lo, hi) in enumerate(local_day_range(d, d) for d in days)
-        )
-    ).subquery("days")
+    bounds = rows_table(
+        "days",
+        {"n": sa.Integer(), "lo": UTCDateTime(), "hi": UTCDateTime()},
+        [(n, *local_day_range(d, d)) for n, d in enumerate(days)],
+    )
     ranked = sa.select(
         Occurrence.id.label("id"),
         bounds.c.n,
@@ -290,64 +334,184 @@ def occurrences_by_day(
     else:
         ranked = ranked.join(Occurrence.event).where(*filters.occurrence_conditions())
     ranked = ranked.subquery("ranked")
-    rows = db.session.execute(
+    picked = db.session.execute(
         sa.select(ranked.c.id, ranked.c.n, ranked.c.total).where(ranked.c.rank <= per_day)
     ).all()
-    totals = {days[n]: int(total) for _id, n, total in rows}
-    shown = {occ.id: occ for occ in _load_occurrences([r.id for r in rows])}
-    by_day: dict[date, list[Occurrence]] = {}
-    for occ_id, n, _total in rows:
-        by_day.setdefault(days[n], []).append(shown[occ_id])
-    for occs in by_day.values():
-        occs.sort(key=lambda o: (o.start_at, o.id))
+    totals = {days[n]: int(total) for _id, n, total in picked}
+    # A second statement for the names: joined into the first, PostgreSQL cannot tell how
+    # few rows the ranking keeps and hashes every event instead of probing a hundred.
+    day_of = {occ_id: days[n] for occ_id, n, _total in picked}
+    shown = db.session.execute(
+        _shown_select()
+        .where(values_in(Occurrence.id, list(day_of)))
+        .order_by(Occurrence.start_at, Occurrence.id)
+    ).all()
+    by_day: dict[date, list[sa.Row]] = {}
+    for row in shown:
+        by_day.setdefault(day_of[row.id], []).append(row)
     return by_day, totals
 
 
-def _load_occurrences(ids: list[int]) -> list[Occurrence]:
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(Occurrence)
-            .where(Occurrence.id.in_(ids))
-            .options(selectinload(Occurrence.event).options(*event_loader_options()))
-        )
-    )
-
-
 def page_events(filters: EventFilters, page: int, per_page: int):
-    """(events, total, occurrences by event id) for one page of distinct matching events."""
-    matching = (
-        sa.select(Occurrence.event_id, sa.func.min(Occurrence.start_at).label("first"))
-        .join(Occurrence.event)
-        .where(*filters.occurrence_conditions())
-        .group_by(Occurrence.event_id)
-        .subquery()
-    )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(matching))
-    ids = list(
-        db.session.scalars(
-            sa.select(matching.c.event_id)
-            .order_by(matching.c.first, matching.c.event_id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+    """(events, total, occurrences by event id) for one page of distinct matching events.
+
+    One statement finds the page and the total (``count(*) OVER ()``), reading the window's
+    occurrences through ix_occurrences_start; the plain public list reads the occurrences'
+    own ``public`` flag instead of joining every event for its status.
+    """
+    stmt = sa.select(Occurrence.event_id, sa.func.min(Occurrence.start_at).label("first"))
+    if filters.start is not None:
+        stmt = stmt.where(Occurrence.end_at > filters.start)
+    if filters.end is not None:
+        stmt = stmt.where(Occurrence.start_at < filters.end)
+    if not filters.event_conditions() and set(filters.statuses) == set(PUBLIC_STATUSES):
+        stmt = stmt.where(Occurrence.public.is_(True))
+    else:
+        stmt = stmt.join(Occurrence.event).where(*filters.occurrence_conditions())
+    matching = stmt.group_by(Occurrence.event_id).subquery()
+    rows = db.session.execute(
+        sa.select(matching.c.event_id, sa.func.count().over().label("total"))
+        .order_by(matching.c.first, matching.c.event_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    ids = [r.event_id for r in rows]
+    if not ids:  # past the last page (or nothing): the total needs its own count
+        total = (
+            0 if page == 1 else db.session.scalar(sa.select(sa.func.count()).select_from(matching))
         )
-    )
-    if not ids:
         return [], total, {}
+    events, occurrences = load_events(ids, filters.start, filters.end)
+    return events, int(rows[0].total), occurrences
+
+
+def load_events(ids: list[int], start: datetime | None = None, end: datetime | None = None):
+    """(events in the order of ``ids``, their occurrences by event id, within [start, end)
+    when given) with everything their JSON shows, in five queries whatever the number: the
+    events with series, campaign, host and venue; co-hosts and organizers; speakers;
+    audience tags; occurrences. Each sends the ids as one parameter (bounded.values_in)."""
     events = db.session.scalars(
-        sa.select(Event).where(Event.id.in_(ids)).options(*event_loader_options())
+        sa.select(Event)
+        .where(values_in(Event.id, ids))
+        .options(
+            joinedload(Event.host),
+            joinedload(Event.series),
+            joinedload(Event.campaign),
+            joinedload(Event.venue),
+        )
     ).all()
     by_id = {e.id: e for e in events}
-    occ_stmt = sa.select(Occurrence).where(Occurrence.event_id.in_(ids))
-    if filters.start is not None:
-        occ_stmt = occ_stmt.where(Occurrence.end_at > filters.start)
-    if filters.end is not None:
-        occ_stmt = occ_stmt.where(Occurrence.start_at < filters.end)
-    occurrences: dict[int, list[Occurrence]] = {i: [] for i in ids}
-    for occ in db.session.scalars(occ_stmt.order_by(Occurrence.start_at)):
+    related = _related_rows(ids)
+    occ_stmt = sa.select(Occurrence).where(values_in(Occurrence.event_id, ids))
+    if start is not None:
+        occ_stmt = occ_stmt.where(Occurrence.end_at > start)
+    if end is not None:
+        occ_stmt = occ_stmt.where(Occurrence.start_at < end)
+    occurrences: dict[int, list[Occurrence]] = {i: [] for i in by_id}
+    for occ in db.session.scalars(occ_stmt.order_by(Occurrence.start_at, Occurrence.id)):
         occurrences[occ.event_id].append(occ)
-    return [by_id[i] for i in ids], total, occurrences
+    for event in events:
+        for name in ("cohosts", "organizers", "speakers", "audience_rows"):
+            set_committed_value(event, name, related.get((event.id, name), []))
+        if start is None and end is None:
+            set_committed_value(event, "occurrences", occurrences[event.id])
+    return [by_id[i] for i in ids if i in by_id], occurrences
+
+
+def _related_rows(ids: list[int]) -> dict[tuple[int, str], list]:
+    """{(event id, relation): objects} for the co-hosts, organizers, speakers and audience
+    rows of these events (three queries), in each relation's order."""
+    related: dict[tuple[int, str], list] = {}
+    links = sa.union_all(
+        *(
+            sa.select(t.c.event_id, t.c.society_id, sa.literal(role).label("role")).where(
+                values_in(t.c.event_id, ids)
+            )
+            for t, role in ((event_cohosts, "cohosts"), (event_organizers, "organizers"))
+        )
+    ).subquery("links")
+    for event_id, role, society in db.session.execute(
+        sa.select(links.c.event_id, links.c.role, Society)
+        .join(Society, Society.id == links.c.society_id)
+        .order_by(Society.id)
+    ):
+        related.setdefault((event_id, role), []).append(society)
+    for event_id, person in db.session.execute(
+        sa.select(event_speakers.c.event_id, Person)
+        .join(Person, Person.id == event_speakers.c.person_id)
+        .where(values_in(event_speakers.c.event_id, ids))
+        .order_by(Person.id)
+    ):
+        related.setdefault((event_id, "speakers"), []).append(person)
+    for row in db.session.scalars(
+        sa.select(EventAudience)
+        .where(values_in(EventAudience.event_id, ids))
+        .order_by(EventAudience.audience)
+    ):
+        related.setdefault((row.event_id, "audience_rows"), []).append(row)
+    return related
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """What the public event page shows beyond the event's own row."""
+
+    cohosts: list[str]
+    organizers: list[str]
+    speakers: list[tuple[str, str]]  # (name, title)
+    audiences: list[Audience]
+    dates: list[datetime]  # the occurrences' starts, for a repeating event
+
+
+def get_public_event(event_id: int) -> tuple[Event, EventPage] | None:
+    """A published event for its public page, in at most three queries: the event with its
+    series, campaign, host and venue; the names of its co-hosts, organizers, speakers and
+    audiences in one UNION; the dates of a repeating event."""
+    event = db.session.scalar(
+        sa.select(Event)
+        .where(Event.id == event_id, Event.status.in_(PUBLIC_STATUSES))
+        .options(
+            joinedload(Event.host),
+            joinedload(Event.series),
+            joinedload(Event.campaign),
+            joinedload(Event.venue),
+        )
+    )
+    if event is None:
+        return None
+    empty = sa.literal("")
+    names = sa.union_all(
+        *(
+            sa.select(sa.literal(role).label("role"), Society.id, Society.name, empty)
+            .join(t, t.c.society_id == Society.id)
+            .where(t.c.event_id == event_id)
+            for t, role in ((event_cohosts, "cohosts"), (event_organizers, "organizers"))
+        ),
+        sa.select(sa.literal("speakers"), Person.id, Person.name, Person.title)
+        .join(event_speakers, event_speakers.c.person_id == Person.id)
+        .where(event_speakers.c.event_id == event_id),
+        sa.select(sa.literal("audiences"), sa.literal(0), EventAudience.audience, empty).where(
+            EventAudience.event_id == event_id
+        ),
+    ).subquery("names")
+    found: dict[str, list] = {"cohosts": [], "organizers": [], "speakers": [], "audiences": []}
+    for role, _id, name, title in db.session.execute(
+        sa.select(names).order_by(names.c.role, *names.c[1:3])
+    ):
+        found[role].append((name, title) if role == "speakers" else name)
+    dates = []
+    if event.rrule:
+        dates = list(
+            db.session.scalars(
+                sa.select(Occurrence.start_at)
+                .where(Occurrence.event_id == event_id)
+                .order_by(Occurrence.start_at)
+            )
+        )
+    audiences = [Audience(a) for a in found["audiences"]]
+    return event, EventPage(
+        found["cohosts"], found["organizers"], found["speakers"], audiences, dates
+    )
 
 
 def get_event(event_id: int) -> Event | None:

@@ -4,6 +4,10 @@ A request costs no query when the client already has the current version (304) o
 feed is cached, and two when it has to be built: the events in scope, and the full rows of
 events whose serialized VEVENT is not cached yet (cached by id, SEQUENCE and last change).
 The version itself comes from feeds.version (a stamp file, or one query).
+
+A feed holds at most FEED_MAX_EVENTS events (a nation's whole calendar would be a 50 MB file
+that takes minutes to build): past that, the upcoming events first, then the latest past
+ones, and the calendar's description says so and points to the scoped feeds.
 """
 
 import gzip
@@ -18,6 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from ..bounded import values_in
 from ..events.enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
 from ..events.models import Event, Occurrence
 from ..events.queries import EventFilters
@@ -61,6 +66,8 @@ class LRU:
 
 FEEDS = LRU(256)
 FRAGMENTS = LRU(50_000)
+# Events loaded and serialized per statement while a feed is built (bounds its memory).
+FRAGMENT_CHUNK = 1_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class BuiltFeed:
     body: bytes
     gzipped: bytes
     last_modified: datetime
+    truncated: bool = False  # FEED_MAX_EVENTS reached: more events are in scope
 
 
 def etag_for(scope: FeedScope, version: Version, locale: str, encoding: str) -> str:
@@ -117,42 +125,71 @@ def build_feed(scope: FeedScope, locale: str, version: Version) -> BuiltFeed:
     cached = FEEDS.get(key)
     if cached is not None:
         return cached
-    rows = db.session.execute(
-        sa.select(Event.id, Event.sequence, Event.updated_at, Event.all_day)
-        .where(_scope_condition(scope))
-        .order_by(Event.start_at, Event.id)
-    ).all()
+    rows, truncated = _feed_rows(scope)
     directory = directory_token()  # a renamed venue or host rebuilds the fragments
     fragment_keys = {r.id: (r.id, r.sequence, r.updated_at, locale, directory) for r in rows}
     fragments = {r.id: FRAGMENTS.get(fragment_keys[r.id]) for r in rows}
     missing = [event_id for event_id, fragment in fragments.items() if fragment is None]
-    if missing:
-        tz, labels, uid_host = local_zone(), _labels(), current_app.config["EVENT_UID_HOST"]
-        events = db.session.scalars(
-            sa.select(Event)
-            .where(Event.id.in_(missing))
-            .options(
-                joinedload(Event.host),
-                joinedload(Event.series),
-                joinedload(Event.venue),
-                joinedload(Event.cohosts),
-                joinedload(Event.speakers),
-                joinedload(Event.audience_rows),
-            )
-        ).unique()
-        for event in events:
-            url = absolute_url("public.event_page", event_id=event.id)
-            uid = event.imported_uid or f"event-{event.id}@{uid_host}"
-            fragment = vevent_bytes(event, tz, labels, url, uid)
-            FRAGMENTS.put(fragment_keys[event.id], fragment)
-            fragments[event.id] = fragment
-    meta = FeedMeta(
-        str(scope.name), str(scope.description), current_app.config["TIMEZONE"], scope.color
-    )
+    for chunk in range(0, len(missing), FRAGMENT_CHUNK):
+        for event_id, fragment in _serialize(missing[chunk : chunk + FRAGMENT_CHUNK]):
+            FRAGMENTS.put(fragment_keys[event_id], fragment)
+            fragments[event_id] = fragment
+    description = str(scope.description)
+    if truncated:
+        description += " " + _(
+            "This feed holds only %(max)s events, the upcoming ones first: subscribe to the "
+            "feed of a society, series, venue, city or kind for all of theirs (%(url)s).",
+            max=current_app.config["FEED_MAX_EVENTS"],
+            url=absolute_url("public.calendar"),
+        )
+    meta = FeedMeta(str(scope.name), description, current_app.config["TIMEZONE"], scope.color)
     ordered = [fragments[r.id] for r in rows]
     # RFC 5545 wants one component at least: an empty feed carries its VTIMEZONE.
     timed = not rows or any(not r.all_day for r in rows)
-    body = calendar_bytes(meta, ordered, needs_timezone=timed)
-    built = BuiltFeed(body, gzip.compress(body, 6), version.last_change)
+    zones = {r.timezone for r in rows if r.timezone and not r.all_day}  # events' own zones
+    body = calendar_bytes(meta, ordered, needs_timezone=timed, other_zones=zones)
+    built = BuiltFeed(body, gzip.compress(body, 6), version.last_change, truncated)
     FEEDS.put(key, built)
     return built
+
+
+def _feed_rows(scope: FeedScope) -> tuple[list, bool]:
+    """The events of the feed by start (id, SEQUENCE, last change, all-day, zone) and whether
+    FEED_MAX_EVENTS cut some: then the upcoming ones first, the latest past ones after."""
+    cap = current_app.config["FEED_MAX_EVENTS"]
+    stmt = sa.select(
+        Event.id, Event.sequence, Event.updated_at, Event.all_day, Event.timezone, Event.start_at
+    ).where(_scope_condition(scope))
+    rows = db.session.execute(stmt.order_by(Event.start_at, Event.id).limit(cap + 1)).all()
+    if len(rows) <= cap:
+        return rows, False
+    upcoming = sa.exists().where(Occurrence.event_id == Event.id, Occurrence.end_at >= utcnow())
+    rows = db.session.execute(
+        stmt.where(upcoming).order_by(Event.start_at, Event.id).limit(cap)
+    ).all()
+    if len(rows) < cap:
+        latest_past = stmt.where(~upcoming).order_by(Event.start_at.desc(), Event.id.desc())
+        rows += db.session.execute(latest_past.limit(cap - len(rows))).all()
+        rows.sort(key=lambda r: (r.start_at, r.id))
+    return rows, True
+
+
+def _serialize(ids: list[int]):
+    """(id, VEVENT bytes) of these events, loaded in one query (the ids as one parameter)."""
+    tz, labels, uid_host = local_zone(), _labels(), current_app.config["EVENT_UID_HOST"]
+    events = db.session.scalars(
+        sa.select(Event)
+        .where(values_in(Event.id, ids))
+        .options(
+            joinedload(Event.host),
+            joinedload(Event.series),
+            joinedload(Event.venue),
+            joinedload(Event.cohosts),
+            joinedload(Event.speakers),
+            joinedload(Event.audience_rows),
+        )
+    ).unique()
+    for event in events:
+        url = absolute_url("public.event_page", event_id=event.id)
+        uid = event.imported_uid or f"event-{event.id}@{uid_host}"
+        yield event.id, vevent_bytes(event, tz, labels, url, uid)

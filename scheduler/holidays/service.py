@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 import chinese_calendar
@@ -220,6 +221,7 @@ def _chinese_name(english: str) -> str:
         return english[:NAME_LENGTH]
 
 
+@cache  # tens of milliseconds per call, and every conflict check asks: once per year
 def _rule_days(year: int) -> YearHolidays:
     calendar = holidays_lib.China(years=year, language="zh_CN")
     days_off = {

@@ -4,7 +4,7 @@ import calendar as pycalendar
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,12 +12,12 @@ from ..accounts.models import User
 from ..audit.service import trail
 from ..campaigns.models import Campaign
 from ..errors import BadInput, NotFound
-from ..events.enums import PUBLIC_STATUSES, Audience, EventKind
+from ..events.enums import Audience, EventKind
 from ..events.models import Event
 from ..events.queries import (
     MAX_YEAR,
     MIN_YEAR,
-    get_event,
+    get_public_event,
     list_occurrences,
     occurrences_by_day,
     parse_filters,
@@ -31,7 +31,7 @@ from ..jobs.lease import NAME as LEASE_NAME
 from ..jobs.models import SchedulerLease
 from ..series.models import Series
 from ..societies.models import Society
-from ..timeutil import local_day_range, local_today, to_local
+from ..timeutil import local_day_range, local_today, local_zone
 from ..types import utcnow
 from ..venues.models import Venue
 
@@ -50,10 +50,12 @@ def _filter_choices() -> dict:
     return {
         "kinds": list(EventKind),
         "audiences": list(Audience),
-        "series": db.session.scalars(sa.select(Series).order_by(Series.id)).all(),
+        "series": db.session.execute(sa.select(Series.slug, Series.name).order_by(Series.id)).all(),
         # A drop-down while it stays short; a nation's thousands get a text field instead.
         "societies": _short_list(
-            sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
+            sa.select(Society.slug, Society.name)
+            .where(Society.active.is_(True))
+            .order_by(Society.name)
         ),
         "cities": sorted(c for c in db.session.scalars(sa.select(Venue.city).distinct()) if c),
     }
@@ -61,7 +63,7 @@ def _filter_choices() -> dict:
 
 def _short_list(stmt) -> list | None:
     """The rows of ``stmt`` if there are at most SOCIETY_CHOICES, else None."""
-    rows = db.session.scalars(stmt.limit(SOCIETY_CHOICES + 1)).all()
+    rows = db.session.execute(stmt.limit(SOCIETY_CHOICES + 1)).all()
     return rows if len(rows) <= SOCIETY_CHOICES else None
 
 
@@ -137,8 +139,9 @@ def calendar():
             filters.start = local_day_range(local_today(), local_today())[0]
         occurrences = list_occurrences(filters, limit=LIST_LIMIT)
         days: dict[date, list] = {}
+        tz = local_zone()
         for occ in occurrences:
-            days.setdefault(to_local(occ.start_at).date(), []).append(occ)
+            days.setdefault(occ.start_at.astimezone(tz).date(), []).append(occ)
         context.update(days=days, truncated=len(occurrences) >= LIST_LIMIT)
     context["campaigns"] = db.session.scalars(
         sa.select(Campaign)
@@ -149,7 +152,20 @@ def calendar():
     context["subscribe"] = subscribe_links(request.args, _("Science events"))
     context["today"] = local_today()
     context["getting_started"] = _getting_started()
+    context.update(_row_helpers())
     return render_template("public/calendar.html", **context)
+
+
+def _row_helpers() -> dict:
+    """What every shown occurrence needs, built once per page instead of once per row: the
+    kinds' labels and the links' prefixes (url_for and a translation per row add up)."""
+    hidden = ("view", "month", "week", "from", "to")
+    args = {k: v for k, v in request.args.to_dict(flat=True).items() if k not in hidden}
+    return {
+        "kind_labels": {kind: str(kind.label) for kind in EventKind},
+        "event_url": url_for("public.event_page", event_id=0).removesuffix("0"),
+        "day_list_url": url_for("public.calendar", view="list", **args),
+    }
 
 
 def _getting_started() -> str | None:
@@ -164,13 +180,16 @@ def _getting_started() -> str | None:
 
 @bp.get("/events/<int:event_id>")
 def event_page(event_id: int):
-    event = get_event(event_id)
-    if event is None or event.status not in PUBLIC_STATUSES:
+    found = get_public_event(event_id)
+    if found is None:
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
+    event, page = found
     # The host society and organizers also see the event's history here.
     history = trail("event", event.id) if may_manage(current_user, event) else None
     google = google_event_link(event, absolute_url("public.event_page", event_id=event.id))
-    return render_template("public/event.html", event=event, trail=history, google=google)
+    return render_template(
+        "public/event.html", event=event, page=page, trail=history, google=google
+    )
 
 
 @bp.get("/healthz")
