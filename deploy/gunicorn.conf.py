@@ -22,9 +22,11 @@ timeout = _int("WEB_TIMEOUT", 120)
 # On SIGTERM or a restart, requests in flight get this long to finish.
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("WEB_KEEPALIVE", 5)
-# Recycle each worker after about this many requests (jitter: not all at once).
-max_requests = _int("WEB_MAX_REQUESTS", 1000)
-max_requests_jitter = _int("WEB_MAX_REQUESTS_JITTER", 100)
+# Recycle each worker after about this many requests (jitter: not all at once). A new
+# worker costs about 3 s of CPU to boot and starts with empty feed caches (the page cache
+# is read back from disk), so recycling is kept rare; bench/pages.py measured it (README).
+max_requests = _int("WEB_MAX_REQUESTS", 50_000)
+max_requests_jitter = _int("WEB_MAX_REQUESTS_JITTER", 5_000)
 
 # Off: each worker imports the app after the fork and opens its own connection pool (a pool
 # inherited across fork would share sockets between processes).

@@ -59,6 +59,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .admin.directory import bp as directory_bp
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
+    from .calendar_sync.views import bp as calendar_sync_bp
     from .campaigns.views import bp as campaigns_admin_bp
     from .cli import register_cli, require_database
     from .directory_import.cli import register_import_cli
@@ -68,6 +69,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .feeds.fastpath import FeedFastPath, FeedRateLimit
     from .feeds.views import bp as feeds_bp
     from .jobs.views import bp as jobs_bp
+    from .pagecache import install as install_page_cache
     from .planner.cli import register_planner_cli
     from .planner.views import bp as planner_bp
     from .portal.views import bp as portal_bp
@@ -101,11 +103,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(planner_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(directory_import_bp)
+    app.register_blueprint(calendar_sync_bp)
     register_error_handlers(app)
     install_input_guards(app)
     guard_ids(app)
     init_security(app)
     register_template_helpers(app)
+    install_page_cache(app)  # after the other request hooks (see its docstring)
     register_cli(app)
     register_quota_cli(app)
     register_planner_cli(app)
