@@ -4,16 +4,19 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask import Flask, request, send_from_directory, url_for
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from .timeutil import to_local
 
+FAVICON_MAX_AGE = 7 * 24 * 3600
+
 ACTION_LABELS = {
-    "create": _l("Created"),
+    "create": _l("Created the event"),
     "update": _l("Edited"),
     "delete": _l("Deleted"),
     "submit": _l("Submitted"),
@@ -36,6 +39,14 @@ def register_template_helpers(app: Flask) -> None:
             path = Path(app.static_folder) / filename
             fingerprints[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         return url_for("static", filename=filename, v=fingerprints[filename])
+
+    def favicon():
+        """Browsers ask for /favicon.ico on every site: the icon, cached for a week."""
+        return send_from_directory(
+            app.static_folder, "img/favicon.ico", mimetype="image/x-icon", max_age=FAVICON_MAX_AGE
+        )
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon, methods=["GET"])
 
     @app.after_request
     def cache_fingerprinted(response):
@@ -65,9 +76,24 @@ def register_template_helpers(app: Flask) -> None:
         """The locale's own way to name a month: 2031年6月, or June 2031."""
         return format_skeleton("yMMMM", value, locale=get_locale() or "zh_CN")
 
+    @app.template_filter("zone_time")
+    def zone_time(value: datetime, zone: str) -> str:
+        """The time on the clock of an event's own zone ("10:00" in Europe/Berlin)."""
+        return to_local(value, ZoneInfo(zone)).strftime("%H:%M") if value and zone else ""
+
+    @app.template_filter("zone_date")
+    def zone_date(value: datetime, zone: str, fmt: str = "medium") -> str:
+        return format_date(to_local(value, ZoneInfo(zone)).date(), fmt) if value and zone else ""
+
     @app.template_filter("local_time")
     def local_time(value: datetime) -> str:
-        return format_time(value, "HH:mm") if value else ""
+        # "HH:mm" reads the same in every locale: strftime, not a Babel call per occurrence.
+        return to_local(value).strftime("%H:%M") if value else ""
+
+    @app.template_filter("local_moment")
+    def local_moment(value: datetime) -> str:
+        """A date and a 24-hour time in every language: 2027年3月13日 14:30, Mar 13, 2027 14:30."""
+        return f"{local_date(value, 'medium')} {local_time(value)}" if value else ""
 
     @app.context_processor
     def globals_():

@@ -8,12 +8,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import BadInput, error_response, fail
 from ..events import workflow
-from ..events.enums import EventKind, EventStatus
+from ..events.enums import EventKind
 from ..events.models import Event
 from ..events.queries import event_loader_options, parse_filters
 from ..extensions import db
 from ..feeds.importer import import_ics, read_bounded, too_large
 from ..societies.models import Society
+from .queue import queue_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,26 +28,25 @@ def require_organizer():
 
 @bp.get("/approvals")
 def approvals():
-    """Submitted events, major ones first, then by start; filter by kind, society, text."""
+    """Submitted events, major ones first, then by start; filter by kind, society, text,
+    and "mine" (created or acted on by me); each row counts its findings."""
     filters = parse_filters(request.args)
-    stmt = (
-        sa.select(Event)
-        .where(Event.status == EventStatus.SUBMITTED, *filters.event_conditions())
-        .order_by(Event.is_major.desc(), Event.start_at, Event.id)
-        .options(*event_loader_options())
-    )
-    if request.args.get("major"):
-        stmt = stmt.where(Event.is_major.is_(True))
-    events = db.session.scalars(stmt.limit(500)).all()
+    mine = current_user.id if request.args.get("mine") else None
+    page = queue_page(filters, bool(request.args.get("major")), mine, _page_arg())
     choices = {
         "kinds": list(EventKind),
         "societies": db.session.scalars(
             sa.select(Society).where(Society.active.is_(True)).order_by(Society.name)
         ).all(),
     }
-    return render_template(
-        "admin/approvals.html", events=events, choices=choices, args=request.args
-    )
+    return render_template("admin/approvals.html", queue=page, choices=choices, args=request.args)
+
+
+def _page_arg() -> int:
+    value = request.args.get("page", "1")
+    if not value.isdigit() or not 0 < int(value) < 100_000:
+        raise BadInput(_("page must be a positive whole number."), field="page")
+    return int(value)
 
 
 @bp.post("/approvals/bulk")

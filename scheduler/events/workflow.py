@@ -476,7 +476,9 @@ def complete(
 
     def ended(fresh: Event) -> None:
         if any(o.end_at > now for o in fresh.occurrences):
-            raise TransitionRefused(_("The event has not ended yet."))
+            raise TransitionRefused(
+                _("The event has not ended yet: it can be marked as held once it has ended.")
+            )
 
     outcome = _transition(event, "complete", by, now=now, ready=ended)
     if count is not None:

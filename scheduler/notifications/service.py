@@ -3,6 +3,10 @@ recipient's language (Chinese unless their account chose English), in the caller
 transaction. Delivery is the mailer's business (``mailer.py``)."""
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import render_template
@@ -10,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..accounts.models import Role, User
+from ..events.enums import PUBLIC_STATUSES
 from ..events.models import Event
 from ..events.queries import EventFilters
 from ..extensions import db
@@ -132,9 +137,21 @@ def _notice_recipients(event: Event, kind: str) -> list[tuple[str, str]]:
     return society_people(event.host)
 
 
+def event_link(event: Event) -> str:
+    """The page a notice links to: the public page while the public sees the event, else
+    the portal's page, which its host and organizers (every notice's recipients) may open."""
+    if event.status in PUBLIC_STATUSES:
+        return absolute_url("public.event_page", event_id=event.id)
+    return absolute_url("portal.event_page", event_id=event.id)
+
+
 def queue_event_notice_to(
     event: Event, kind: str, email: str, locale: str, reason: str = ""
-) -> OutboxMessage:
+) -> OutboxMessage | None:
+    collected = _collector.get()
+    if collected is not None:
+        collected.add(event, kind, [(email, locale)])
+        return None
     with force_locale(locale):
         subject = _(SUBJECTS[kind], title=event.title)
     template = "attendance_request" if kind == "completed" else "event_notice"
@@ -144,15 +161,21 @@ def queue_event_notice_to(
         event=event,
         subject=subject,
         reason=reason,
-        event_url=absolute_url("public.event_page", event_id=event.id),
+        event_url=event_link(event),
+        manage_url=absolute_url("portal.event_page", event_id=event.id),
         attendance_url=absolute_url("jobs.attendance", event_id=event.id),
     )
     return queue_message(f"event_{kind}", email, locale, subject, body, event_id=event.id)
 
 
 def queue_event_notice(event: Event, kind: str, reason: str = "") -> int:
-    """Add one outbox row per recipient to the current transaction; returns how many."""
+    """Add one outbox row per recipient to the current transaction; returns how many.
+    Inside ``summarized_notices`` the notice joins the summary instead."""
     recipients = _notice_recipients(event, kind)
+    collected = _collector.get()
+    if collected is not None:
+        collected.add(event, kind, recipients)
+        return 0
     for email, locale in recipients:
         queue_event_notice_to(event, kind, email, locale, reason)
     return len(recipients)
@@ -191,3 +214,83 @@ def queue_reminder(event: Event, reminder) -> OutboxMessage:
         event_id=event.id,
         attachment=(f"event-{event.id}.ics", event_ics(event, locale)),
     )
+
+
+# --- one summary per society instead of one notice per event (a plan's accept and undo) ---
+
+# Kinds left out of a summary: the organizer who runs the plan files the sessions themself.
+NOT_SUMMARIZED = frozenset({"submitted", "withdrawn"})
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One event's change, as it was when the workflow queued its notice (undo then deletes
+    the event, so nothing is read from it later but its id)."""
+
+    kind: str
+    event_id: int
+    title: str
+    start_at: datetime
+    end_at: datetime
+    venue: str
+
+
+@dataclass
+class NoticeSummary:
+    """Per recipient (email, locale), the lines their notices would have said."""
+
+    lines: dict[tuple[str, str], list[SummaryLine]] = field(default_factory=dict)
+
+    def add(self, event: Event, kind: str, recipients: list[tuple[str, str]]) -> None:
+        if kind in NOT_SUMMARIZED:
+            return
+        line = SummaryLine(
+            kind,
+            event.id,
+            event.title,
+            event.start_at,
+            event.end_at,
+            event.venue.name if event.venue else "",
+        )
+        for recipient in recipients:
+            found = self.lines.setdefault(recipient, [])
+            if line not in found:
+                found.append(line)
+
+
+_collector: ContextVar[NoticeSummary | None] = ContextVar("notice_summary", default=None)
+
+
+@contextmanager
+def summarized_notices(subject: str, **params):
+    """Inside the block, event notices are collected; when it ends without an error, each
+    host society gets one message listing its events. ``subject`` is an ``N_`` msgid
+    formatted with ``params`` in each recipient's language. Use it inside the transaction."""
+    summary = NoticeSummary()
+    token = _collector.set(summary)
+    try:
+        yield summary
+    finally:
+        _collector.reset(token)
+    queue_summaries(summary, subject, params)
+
+
+def queue_summaries(summary: NoticeSummary, subject: str, params: dict) -> int:
+    """One message per recipient: everyone of a society gets the same list of its events."""
+    db.session.flush()
+    ids = {line.event_id for lines in summary.lines.values() for line in lines}
+    events = db.session.scalars(sa.select(Event).where(Event.id.in_(ids))).all() if ids else []
+    links = {event.id: event_link(event) for event in events}  # undo deleted the others
+    for (email, locale), lines in summary.lines.items():
+        with force_locale(locale):
+            title = _(subject, **params)
+        body = render_body(
+            "notice_summary",
+            locale,
+            subject=title,
+            lines=sorted(lines, key=lambda line: (line.start_at, line.event_id)),
+            links=links,
+            portal_url=absolute_url("portal.my_events"),
+        )
+        queue_message("event_summary", email, locale, title, body)
+    return len(summary.lines)

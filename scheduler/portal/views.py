@@ -3,26 +3,39 @@
 import sqlalchemy as sa
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..admin.queue import neighbours
+from ..audit.history import describe_history
 from ..audit.service import trail
 from ..campaigns.models import Campaign
 from ..errors import BadInput, NotFound
 from ..events import workflow
 from ..events.conflicts import check_event, finding_to_json
-from ..events.enums import Audience, EventKind
+from ..events.enums import Audience, EventKind, EventStatus
 from ..events.models import Event
 from ..events.queries import event_loader_options, get_event
 from ..events.visibility import may_view, society_condition
 from ..extensions import db
 from ..feeds.tokens import issue_feed_token, revoke_feed_token, tokens_of
 from ..people.models import Person
+from ..rules import has_errors
+from ..rules.policy import OVERRIDABLE
 from ..series.models import Series
 from ..societies.models import Society
+from ..timeutil import is_zone_name, zone_of
+from ..types import utcnow
 from ..venues.models import Venue
+from .actions import DECISIONS, ranked_actions
 from .forms import body_to_form, event_to_form, form_to_body
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+WHAT_NEXT_AFTER_OVERRIDABLE = _l(
+    "It has errors that only an organizer may override. An organizer now decides: approves it "
+    "with a reason, or sends it back for changes; you will get an e-mail either way."
+)
 
 
 @bp.before_request
@@ -136,7 +149,8 @@ def edit_event(event_id: int):
 
 @bp.get("/events/<int:event_id>")
 def event_page(event_id: int, refused: workflow.TransitionRefused | None = None):
-    """The host and organizers manage the event here; co-hosts see it read-only."""
+    """The host and organizers manage the event here (for organizers it is the decision
+    page of the approval queue); co-hosts see it read-only."""
     event = get_event(event_id)
     if event is None:
         raise NotFound(_("Event %(id)s does not exist.", id=event_id))
@@ -145,25 +159,34 @@ def event_page(event_id: int, refused: workflow.TransitionRefused | None = None)
     if not (manage or cohost):
         raise workflow.Forbidden(_("Only the host society and organizers may change this event."))
     findings = (refused.findings if refused else check_event(event)) if manage else []
+    deciding = current_user.is_organizer and event.status == EventStatus.SUBMITTED
     return (
         render_template(
             "portal/event.html",
             event=event,
             findings=[finding_to_json(f) for f in findings],
-            trail=trail("event", event.id) if manage else None,
+            history=describe_history(trail("event", event.id)) if manage else None,
             refused=refused,
-            actions=_allowed_actions(event) if manage else [],
+            actions=ranked_actions(_allowed_actions(event, deciding)) if manage else [],
             manage=manage,
+            neighbours=neighbours(event) if deciding else None,
+            overridable=[f for f in findings if f.severity == "error" and f.rule in OVERRIDABLE],
         ),
         refused.status if refused else 200,
     )
 
 
-def _allowed_actions(event: Event) -> list[str]:
+def _allowed_actions(event: Event, deciding: bool) -> list[str]:
+    """What the user may do now; "mark as held" only once every session has ended; an
+    organizer deciding a submission is not offered the host's "withdraw"."""
+    now = utcnow()
     return [
         name
         for name, rule in workflow.TRANSITIONS.items()
-        if event.status in rule.sources and (current_user.is_organizer or not rule.organizer_only)
+        if event.status in rule.sources
+        and (current_user.is_organizer or not rule.organizer_only)
+        and (name != "complete" or all(o.end_at <= now for o in event.occurrences))
+        and not (deciding and name == "withdraw")
     ]
 
 
@@ -174,7 +197,7 @@ def act(event_id: int, action: str):
     event = _managed_event(event_id)
     body = {"reason": request.form.get("reason", ""), "override": "override" in request.form}
     try:
-        workflow.ACTIONS[action](event, current_user, body)
+        outcome = workflow.ACTIONS[action](event, current_user, body)
     except workflow.TransitionRefused as exc:
         db.session.rollback()
         return event_page(event_id, refused=exc)
@@ -182,7 +205,17 @@ def act(event_id: int, action: str):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("portal.event_page", event_id=event_id))
-    flash(_("Done: the event is now %(status)s.", status=event.status.label), "ok")
+    flash(
+        _("Done: “%(title)s” is now %(status)s.", title=event.title, status=event.status.label),
+        "ok",
+    )
+    if action == "submit" and has_errors(outcome.findings):
+        flash(WHAT_NEXT_AFTER_OVERRIDABLE, "warning")
+    if action in DECISIONS:
+        after = neighbours(event)[1]
+        if after is not None:
+            return redirect(url_for("portal.event_page", event_id=after))
+        return redirect(url_for("admin.approvals"))
     return redirect(url_for("portal.event_page", event_id=event_id))
 
 
@@ -196,7 +229,10 @@ def check():
         findings = workflow.preview(body, current_user, event)
     except BadInput as exc:
         return jsonify({"findings": [], "error": exc.message, "field": exc.field}), 200
-    return jsonify({"findings": [finding_to_json(f) for f in findings]})
+    # Suggestions fill the form's fields: write them on the clock of the event's zone.
+    name = body.get("timezone", event.timezone if event else "")
+    tz = zone_of(name if is_zone_name(name) else "", body.get("all_day"))
+    return jsonify({"findings": [finding_to_json(f, tz) for f in findings]})
 
 
 @bp.get("/feeds")

@@ -1,6 +1,7 @@
 """Quota pages: the organizers' dashboard, exports and definitions under /admin/quotas, and
 a society's own record under /societies/<slug>/record (its editors and organizers)."""
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -20,6 +21,7 @@ from ..events.enums import EventKind
 from ..extensions import db
 from ..feeds.service import LRU
 from ..feeds.version import current_version, stamp_path
+from ..planner.models import HostApplication
 from ..series.models import Series
 from . import definitions, figures, reports, service
 
@@ -111,7 +113,19 @@ def dashboard():
         charts=pace_charts(data),
         progress_labels=figures.PROGRESS_LABELS,
         months=service.month_labels(),
+        applications=application_counts(year),
+        stale_seconds=current_app.config["QUOTA_DASHBOARD_STALE_SECONDS"],
     )
+
+
+def application_counts(year: int) -> dict[int, int]:
+    """Host applications for the year, per series id (read fresh, not cached)."""
+    rows = db.session.execute(
+        sa.select(HostApplication.series_id, sa.func.count())
+        .where(HostApplication.year == year)
+        .group_by(HostApplication.series_id)
+    )
+    return dict(rows.tuples().all())
 
 
 @bp.get("/admin/quotas/export.csv")

@@ -20,8 +20,8 @@ SERIES_QUOTA = N_(
     "%(series)s already has %(count)s sessions in %(year)s; its annual maximum is %(max)s."
 )
 HOST_QUOTA = N_(
-    "This society already hosts %(count)s sessions of %(series)s in %(year)s; "
-    "the limit per society is %(max)s."
+    "This society already has %(count)s sessions of %(series)s in %(year)s (approved, held "
+    "or waiting for approval); the limit per society is %(max)s."
 )
 FILING_LEAD = N_(
     "Major events must be filed at least %(days)s days before they start; "

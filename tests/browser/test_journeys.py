@@ -76,7 +76,7 @@ def test_editor_sees_the_conflict_picks_a_free_slot_and_submits(page, live_app):
     assert page.input_value("#f-start") != "2031-06-06T09:00"
     page.click("form#event-form > button[type=submit]")
     page.wait_for_url(re.compile(r"/portal/events/\d+$"))
-    page.click("form.action[action$='/submit'] button")
+    page.click("form.decide button[value=submit]")
     page.locator(".status.submitted").first.wait_for()
     shot(page, "portal-submitted")
 
@@ -105,8 +105,11 @@ def test_organizer_approves_and_the_event_is_published(page, live_app):
     sign_in(page, base, organizer)
     page.goto(f"{base}/admin/approvals")
     page.click("text=机器人开放日")
-    page.fill("#reason-approve", "同意")
-    page.click("form.action[action$='/approve'] button")
+    page.fill("#reason", "同意")
+    page.click("form.decide button[value=approve]")
+    # The queue is empty after this decision: the organizer is taken back to it.
+    page.wait_for_url(re.compile(r"/admin/approvals"))
+    page.goto(f"{base}/portal/events/{event_id}")
     page.locator(".status.approved").first.wait_for()
     shot(page, "organizer-approved")
     page.goto(f"{base}/?view=month&month=2031-06")

@@ -3,9 +3,9 @@
 import pytest
 from openapi_spec_validator import validate
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.extensions import db
-from tests.conftest import assert_matches_schema, sign_in
+from tests.conftest import assert_matches_schema, bearer, sign_in
 from tests.factories import fill_events, make_society, make_user
 from tests.quotas.world import build_world, freeze
 
@@ -19,13 +19,6 @@ def world(app, monkeypatch):
 @pytest.fixture
 def spec(client):
     return client.get("/api/v1/openapi.json").get_json()
-
-
-def bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def by_slug(items: list) -> dict:
