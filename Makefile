@@ -57,9 +57,10 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Ruff, then the whole suite on SQLite and on a throw-away PostgreSQL cluster.
+# Ruff, then the whole suite on SQLite and on a throw-away PostgreSQL cluster. Whole files go
+# to a worker (a module's shared set-up is made once); the slowest 25 tests are listed.
 test: $(VENV)/.dev translations lint
-	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Resolve the direct pins of requirements*.in into the whole tree with hashes
 # (requirements*.txt, which every install uses). LOCK_ARGS=--upgrade moves the indirect ones.

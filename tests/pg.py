@@ -76,9 +76,12 @@ class Cluster:
             "--locale=C.UTF-8",
             "--no-sync",
         )
+        # No JIT: the test tables are never analyzed, so PostgreSQL would JIT-compile joined
+        # statements it wrongly thinks are big, at seconds each (production tables are analyzed).
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+            "-c jit=off"
         )
         self.options = options  # restart() starts the server the same way
         self._start_server()

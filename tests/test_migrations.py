@@ -2,7 +2,9 @@
 every revision, an upgrade to head keeps the rows that were there, and a downgrade back to
 that revision and an upgrade again work too."""
 
+import os
 import re
+import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -15,6 +17,7 @@ from scheduler import create_app
 from scheduler.extensions import db
 from scheduler.migrate import alembic_config, downgrade, upgrade
 
+pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
 # Oldest first; read from the script directory, so a new revision is tested without edits.
 SCRIPT = ScriptDirectory.from_config(alembic_config())
 REVISIONS = [r.revision for r in reversed(list(SCRIPT.walk_revisions()))]
@@ -136,11 +139,78 @@ def assert_rows_kept(inserted: dict[str, dict]) -> None:
                     assert row[column] == value, (name, column, row[column], value)
 
 
+class ChainWalk:
+    """A database taken up the chain one revision at a time; ``at(revision)`` gives a copy
+    of it as it stood at that revision (a file copy on SQLite, CREATE DATABASE ... TEMPLATE
+    on PostgreSQL). The same migrations ran, in the same order, as ``upgrade(revision)`` on
+    an empty database would run them: one walk instead of a new climb for every revision."""
+
+    def __init__(self, backend: str, base_url: str, folder):
+        self.backend, self.base_url, self.folder = backend, base_url, folder
+        self.url, self.done = "", -1
+
+    def _restart(self) -> None:
+        if self.backend == "sqlite":
+            self.url = f"sqlite:///{self.folder / 'walk.db'}"
+            (self.folder / "walk.db").unlink(missing_ok=True)
+        else:
+            self.url = self._create_database("walk", template="")
+        self.done = -1
+
+    def _admin(self, statement: str) -> None:
+        engine = sa.create_engine(self.base_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(statement))
+        engine.dispose()
+
+    def _create_database(self, suffix: str, template: str) -> str:
+        name = f"migrations_{os.getpid()}_{suffix}"
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        source = f' TEMPLATE "{template}"' if template else ""
+        self._admin(f'CREATE DATABASE "{name}"{source}')
+        return self.base_url.rsplit("/", 1)[0] + "/" + name
+
+    def at(self, revision: str) -> str:
+        target = REVISIONS.index(revision)
+        if target < self.done or not self.url:
+            self._restart()
+        if target > self.done:
+            app = create_app("test", SQLALCHEMY_DATABASE_URI=self.url)
+            with app.app_context():
+                upgrade(revision)
+                db.engine.dispose()  # a template database must have no sessions
+            self.done = target
+        if self.backend == "sqlite":
+            copy = self.folder / f"at-{revision}.db"
+            shutil.copyfile(self.folder / "walk.db", copy)
+            return f"sqlite:///{copy}"
+        return self._create_database(revision, template=self.url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def chain_walks(tmp_path_factory, request):
+    walks: dict[str, ChainWalk] = {}
+
+    def walk(backend: str) -> ChainWalk:
+        if backend not in walks:
+            base = request.getfixturevalue("pg_url") if backend == "postgresql" else ""
+            walks[backend] = ChainWalk(backend, base, tmp_path_factory.mktemp("walk"))
+        return walks[backend]
+
+    yield walk
+    for backend_walk in walks.values():
+        if backend_walk.backend == "postgresql":
+            for suffix in ["walk", *REVISIONS]:
+                name = f"migrations_{os.getpid()}_{suffix}"
+                backend_walk._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.mark.parametrize("revision", REVISIONS)
-def test_upgrade_from_every_revision_keeps_its_rows_and_round_trips(empty_database_url, revision):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database_url)
+def test_upgrade_from_every_revision_keeps_its_rows_and_round_trips(chain_walks, backend, revision):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=chain_walks(backend).at(revision))
     with app.app_context():
-        upgrade(revision)
+        with db.engine.connect() as conn:  # the copy stands at the revision under test
+            assert MigrationContext.configure(conn).get_current_revision() == revision
         rows = insert_representative_rows()
         upgrade()
         assert_schema_matches_the_models()

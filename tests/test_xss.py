@@ -28,13 +28,13 @@ from markupsafe import escape
 from openpyxl import load_workbook
 from werkzeug.security import generate_password_hash
 
-from scheduler.accounts.models import ApiToken, Role, User
+from scheduler.accounts.models import Role, User
 from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.notifications.mailer import Claimed, MailSettings, build_mime
 from scheduler.notifications.models import OutboxMessage
-from tests.conftest import FreshGlobalsClient, sign_in
+from tests.conftest import FreshGlobalsClient, bearer, sign_in
 from tests.factories import (
     local,
     make_campaign,
@@ -45,6 +45,7 @@ from tests.factories import (
     make_venue,
 )
 
+pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
 PAYLOADS = (
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
@@ -285,13 +286,6 @@ def make_account(role: Role, society=None, **kw) -> User:
     return user
 
 
-def bearer(user: User) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.flush()
-    return {"Authorization": f"Bearer {plain}"}
-
-
 @dataclass
 class World:
     societies: list
@@ -411,8 +405,8 @@ def build_world(app) -> World:
     organizer = make_account(
         Role.ORGANIZER, email="organizer@example.org", name=value(5, "organizer")
     )
-    editor_tokens = [bearer(u) for u in editors]
-    organizer_token = bearer(organizer)
+    editor_tokens = [bearer(u, commit=False) for u in editors]
+    organizer_token = bearer(organizer, commit=False)
     db.session.commit()
 
     app.test_client_class = Client
@@ -1017,7 +1011,7 @@ def test_control_characters_are_refused_with_a_clear_error(app, client, text):
     field, never a broken feed, a broken export or a 500."""
     society = make_society(slug="ctl")
     editor = make_account(Role.EDITOR, society, email="ctl@example.org")
-    headers = bearer(editor)
+    headers = bearer(editor, commit=False)
     make_series(slug="ctl-series")
     db.session.commit()
     body = {"title": "ok", "kind": "forum", "host": "ctl", "start": f"{YEAR}-04-01T10:00",
@@ -1048,7 +1042,7 @@ def test_control_characters_are_refused_with_a_clear_error(app, client, text):
 
 def test_script_urls_are_refused_as_online_links(app, client):
     society = make_society(slug="links")
-    headers = bearer(make_account(Role.EDITOR, society, email="links@example.org"))
+    headers = bearer(make_account(Role.EDITOR, society, email="links@example.org"), commit=False)
     db.session.commit()
     body = {"title": "ok", "kind": "forum", "host": "links", "start": f"{YEAR}-04-01T10:00",
             "end": f"{YEAR}-04-01T12:00"}  # fmt: skip

@@ -5,21 +5,14 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.accounts import service
-from scheduler.accounts.models import ApiToken, Role, User
+from scheduler.accounts.models import Role, User
 from scheduler.audit.models import AuditEntry
 from scheduler.errors import BadInput, Conflict
 from scheduler.extensions import db
 from scheduler.notifications.models import OutboxMessage
 from tests.accounts.conftest import PASSWORD, count, link_in, mails_to, quick_user
-from tests.conftest import assert_matches_schema, csrf_token, sign_in
+from tests.conftest import assert_matches_schema, bearer, csrf_token, sign_in
 from tests.factories import make_society
-
-
-def bearer(user: User) -> dict:
-    row, plain = ApiToken.issue(user, "测试")
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def post(client, path: str, **form):

@@ -3,13 +3,13 @@
 import pytest
 import sqlalchemy as sa
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
 from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event, Occurrence
 from scheduler.extensions import db
 from scheduler.notifications.models import OutboxMessage
-from tests.conftest import assert_matches_schema
+from tests.conftest import assert_matches_schema, bearer
 from tests.factories import (
     local,
     make_event,
@@ -19,13 +19,6 @@ from tests.factories import (
     make_user,
     make_venue,
 )
-
-
-def bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 @pytest.fixture

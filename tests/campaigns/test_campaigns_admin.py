@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from werkzeug.security import generate_password_hash
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
 from scheduler.campaigns import service
 from scheduler.campaigns.models import Campaign, CampaignKind
@@ -17,15 +17,8 @@ from scheduler.events.conflicts import check_event
 from scheduler.events.enums import EventKind
 from scheduler.extensions import db
 from scheduler.planner.models import SeriesPlanning
-from tests.conftest import assert_matches_schema, sign_in
+from tests.conftest import assert_matches_schema, bearer, sign_in
 from tests.factories import local, make_event, make_series, make_society, make_user
-
-
-def bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 @pytest.fixture(autouse=True)

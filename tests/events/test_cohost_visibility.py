@@ -3,12 +3,12 @@ the events they co-host once submitted, read-only, and never the host's drafts."
 
 import pytest
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.events.enums import EventStatus
 from scheduler.events.visibility import may_view
 from scheduler.extensions import db
 from scheduler.feeds.tokens import issue_feed_token
-from tests.conftest import sign_in
+from tests.conftest import bearer, sign_in
 from tests.factories import local, make_event, make_society, make_user
 
 HIDDEN = (EventStatus.DRAFT, EventStatus.WITHDRAWN, EventStatus.REJECTED)
@@ -71,15 +71,8 @@ def test_portal_list_and_pages_follow_the_rule_read_only(client, world):
     assert titles(listing, world) == set(HIDDEN + SHOWN)
 
 
-def _bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
-
-
 def test_api_list_and_detail_follow_the_rule(client, world):
-    headers = _bearer(world["editors"]["cohost"])
+    headers = bearer(world["editors"]["cohost"])
     statuses = ",".join(s.value for s in HIDDEN + SHOWN)
     body = client.get(f"/api/v1/events?status={statuses}", headers=headers).get_json()
     seen = {item["id"] for item in body["items"]}
@@ -87,7 +80,7 @@ def test_api_list_and_detail_follow_the_rule(client, world):
     for status, event_id in world["events"].items():
         response = client.get(f"/api/v1/events/{event_id}", headers=headers)
         assert response.status_code == (200 if status in SHOWN else 404)
-    stranger = _bearer(world["editors"]["stranger"])
+    stranger = bearer(world["editors"]["stranger"])
     body = client.get(f"/api/v1/events?status={statuses}", headers=stranger).get_json()
     assert {item["id"] for item in body["items"]} == {world["events"][EventStatus.APPROVED]}
 

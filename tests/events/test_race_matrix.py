@@ -27,7 +27,7 @@ import requests
 import sqlalchemy as sa
 
 from scheduler import create_app
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.database import serialized_writes
 from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
@@ -35,6 +35,7 @@ from scheduler.extensions import db
 from scheduler.notifications.service import organizers, society_people
 from scheduler.planner.models import HostApplication, Plan, PlanSession, PlanStatus, SolverStatus
 from scheduler.types import utcnow
+from tests.conftest import bearer
 from tests.events.invariants import audit_count, broken_invariants, notice_count
 from tests.factories import (
     SHANGHAI,
@@ -48,6 +49,7 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
 ROUNDS = int(os.environ.get("RACE_ROUNDS", "1"))
 WORKERS = 4
 RACES_AT_ONCE = 2  # two pairs (four requests) at a time: one request per worker
@@ -178,15 +180,9 @@ def world(served, tmp_path):
         organizer = make_user(Role.ORGANIZER)
         host = make_society(slug="race-host", contact_email="office@race-host.example")
         editor = make_user(Role.EDITOR, society=host)
-        yield World(served, _bearer(organizer), _bearer(editor), host)
+        yield World(served, bearer(organizer, commit=False), bearer(editor, commit=False), host)
         db.session.remove()
         db.engine.dispose()
-
-
-def _bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    return {"Authorization": f"Bearer {plain}"}
 
 
 @dataclass

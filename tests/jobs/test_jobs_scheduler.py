@@ -2,7 +2,8 @@
 
 The crash tests start `flask --app scheduler jobs` as a real process on the test database,
 kill it with SIGKILL at known points (an SMTP server that holds a message half-way, or a
-failpoint: docs/jobs.md) and start it again, counting what a real SMTP server received.
+failpoint, scheduler/jobs/failpoints.py) and start it again, counting what a real SMTP
+server received.
 Time is injected with JOBS_CLOCK_OFFSET_SECONDS: each restart moves the clock past the dead
 scheduler's lease instead of waiting for it to expire.
 """

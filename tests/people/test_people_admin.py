@@ -4,24 +4,17 @@ end through the conflict loader."""
 import pytest
 import sqlalchemy as sa
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.errors import BadInput, Conflict
 from scheduler.events.conflicts import check_event
 from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.people.models import Person
 from scheduler.people.service import create_person, delete_person, update_person
-from tests.conftest import sign_in
+from tests.conftest import bearer, sign_in
 from tests.factories import local, make_event, make_person, make_society, make_user
 
 EXPERT = {"name": "欧阳院士", "title": "中国科学院院士", "affiliation": "吉林大学"}
-
-
-def bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def people() -> int:

@@ -5,14 +5,14 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from werkzeug.security import generate_password_hash
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
 from scheduler.errors import BadInput, Conflict
 from scheduler.extensions import db
 from scheduler.planner.models import HostApplication, SeriesPlanning
 from scheduler.series import service
 from scheduler.series.models import HostMode, Series
-from tests.conftest import assert_matches_schema, sign_in
+from tests.conftest import assert_matches_schema, bearer, sign_in
 from tests.factories import (
     local,
     make_campaign,
@@ -22,13 +22,6 @@ from tests.factories import (
     make_user,
     make_venue,
 )
-
-
-def bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 @pytest.fixture(autouse=True)

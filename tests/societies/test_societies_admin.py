@@ -5,7 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
 from scheduler.errors import BadInput, Conflict
 from scheduler.extensions import db
@@ -16,17 +16,10 @@ from scheduler.societies.service import (
     set_society_active,
     update_society,
 )
-from tests.conftest import sign_in
+from tests.conftest import bearer, sign_in
 from tests.factories import make_event, make_series, make_society, make_user
 
 GOOD = {"name": "哈尔滨市机械工程学会", "kind": "city", "city": "哈尔滨"}
-
-
-def bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def count() -> int:

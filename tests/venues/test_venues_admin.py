@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
 from scheduler.errors import BadInput, Conflict
 from scheduler.events.enums import EventStatus
@@ -22,17 +22,10 @@ from scheduler.venues.service import (
     update_closure,
     update_venue,
 )
-from tests.conftest import sign_in
+from tests.conftest import bearer, sign_in
 from tests.factories import make_event, make_series, make_society, make_user, make_venue
 
 HALL = {"name": "兰州科技馆报告厅", "city": "兰州", "capacity": "240", "buffer_minutes": "30"}
-
-
-def bearer(user) -> dict:
-    row, plain = ApiToken.issue(user)
-    db.session.add(row)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def venues() -> int:
