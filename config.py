@@ -113,6 +113,9 @@ class Config:
 
     # Feeds show events from this many days ago to all future; anonymous rate limit.
     FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 365)
+    # At most this many events per feed (upcoming first; a nation has 100,000 a year): the
+    # feed's description then points to the scoped feeds. A province stays well below.
+    FEED_MAX_EVENTS = _env_int("FEED_MAX_EVENTS", 10_000)
     FEED_RATE_LIMIT = os.environ.get("FEED_RATE_LIMIT", "600 per minute")
     # "stamp" (a file in the instance folder, for workers on one host) or "database".
     FEED_VERSION_SOURCE = os.environ.get("FEED_VERSION_SOURCE", "stamp")
@@ -129,7 +132,20 @@ class Config:
     # for the form around it.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", IMPORT_MAX_BYTES + 1024 * 1024)
 
-    # --- background jobs (scheduler/jobs, docs/jobs.md) -------------------------------------
+    # --- a society's own calendar kept in sync (scheduler/calendar_sync) --------------------
+    # Fetched every JOBS_CALENDAR_SYNC_SECONDS, over http(s) from public addresses only, with
+    # these limits (seconds) and the IMPORT_* limits; paused after that many failures in a
+    # row. CALENDAR_SYNC_ALLOW_PRIVATE: "true" lets private and loopback addresses through
+    # (an intranet calendar server), or a comma-separated list of address:port allows those.
+    JOBS_CALENDAR_SYNC_SECONDS = _env_int("JOBS_CALENDAR_SYNC_SECONDS", 3600)
+    CALENDAR_SYNC_CONNECT_TIMEOUT = _env_float("CALENDAR_SYNC_CONNECT_TIMEOUT", 5)
+    CALENDAR_SYNC_READ_TIMEOUT = _env_float("CALENDAR_SYNC_READ_TIMEOUT", 10)
+    CALENDAR_SYNC_TOTAL_TIMEOUT = _env_float("CALENDAR_SYNC_TOTAL_TIMEOUT", 30)
+    CALENDAR_SYNC_MAX_REDIRECTS = _env_int("CALENDAR_SYNC_MAX_REDIRECTS", 3)
+    CALENDAR_SYNC_MAX_FAILURES = _env_int("CALENDAR_SYNC_MAX_FAILURES", 5)
+    CALENDAR_SYNC_ALLOW_PRIVATE = os.environ.get("CALENDAR_SYNC_ALLOW_PRIVATE", "false")
+
+    # --- background jobs (scheduler/jobs; the README's "Background jobs and mail") --------
     # Host reminders before each occurrence: comma-separated offsets in days ("7d") or hours
     # ("36h"); each must be positive and at most a year (the scheduler refuses to start).
     REMINDER_OFFSETS = os.environ.get("REMINDER_OFFSETS", "7d,1d")
@@ -155,7 +171,7 @@ class Config:
     JOBS_BATCH_SIZE = _env_int("JOBS_BATCH_SIZE", 50)
     # Shifts the jobs' clock (seconds; crash drills and tests only).
     JOBS_CLOCK_OFFSET_SECONDS = _env_float("JOBS_CLOCK_OFFSET_SECONDS", 0)
-    # Crash drills: "point[:n]" kills the scheduler with SIGKILL there (docs/jobs.md).
+    # Crash drills: "point[:n]" kills the scheduler with SIGKILL there (jobs/failpoints.py).
     JOBS_FAILPOINT = os.environ.get("JOBS_FAILPOINT", "")
 
     # --- mail: SMTP when MAIL_SERVER is set, else messages stay in the outbox (/admin/outbox)
@@ -173,6 +189,17 @@ class Config:
     MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
 
     API_PAGE_SIZE = _env_int("API_PAGE_SIZE", 50)
+
+    # Anonymous public pages and API reads are kept per data version (scheduler/pagecache):
+    # in each worker's memory up to PAGE_CACHE_MEMORY_BYTES, and on disk for every worker of
+    # the host (PAGE_CACHE_DIR, default instance/page-cache) up to PAGE_CACHE_DISK_BYTES.
+    PAGE_CACHE = os.environ.get("PAGE_CACHE", "1").lower() not in ("0", "false", "no", "off")
+    PAGE_CACHE_DIR = os.environ.get("PAGE_CACHE_DIR", "")
+    PAGE_CACHE_MEMORY_BYTES = _env_int("PAGE_CACHE_MEMORY_BYTES", 64 * 1024 * 1024)
+    PAGE_CACHE_DISK_BYTES = _env_int("PAGE_CACHE_DISK_BYTES", 512 * 1024 * 1024)
+    PAGE_CACHE_MAX_ENTRY_BYTES = _env_int("PAGE_CACHE_MAX_ENTRY_BYTES", 4 * 1024 * 1024)
+    # Right after a change one worker builds each page; the others wait this long for it.
+    PAGE_CACHE_WAIT_SECONDS = _env_float("PAGE_CACHE_WAIT_SECONDS", 5)
 
     # The quota dashboard reuses its figures while nothing changed (at most this long, so
     # "held" follows the clock), and for a short while after a change: a nation's figures
@@ -209,6 +236,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     SECRET_KEY = "test-secret-key"
     QUOTA_DASHBOARD_STALE_SECONDS = 0  # tests see every change at once
+    PAGE_CACHE = False  # on in tests/public/test_page_cache.py, which test it
     SQLALCHEMY_ENGINE_OPTIONS = {}
 
 

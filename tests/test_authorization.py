@@ -21,6 +21,7 @@ from flask import g
 from werkzeug.security import generate_password_hash
 
 from scheduler.accounts.models import ApiToken, Role, User
+from scheduler.calendar_sync.models import CalendarSource
 from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
@@ -515,7 +516,10 @@ A_SIDE = (LOGIN, ok(), FORBIDDEN, ok())  # A's editors and organizers
 API_SIGNED_IN = (UNAUTHORIZED, ok(), ok(), ok())
 API_A_SIDE = (UNAUTHORIZED, ok(), FORBIDDEN, ok())
 MANAGE = (LOGIN, TO_EVENT, FORBIDDEN, TO_EVENT)  # portal changes to one of A's events
-DECIDE = (LOGIN, BACK_TO_EVENT, FORBIDDEN, TO_EVENT)  # organizers' decisions in the portal
+# After a decision in the portal the organizer goes on to the next event of the approval
+# queue, or back to the queue when it is empty.
+TO_NEXT_IN_QUEUE = ok(302, r"/portal/events/\d+|/admin/approvals")
+DECIDE = (LOGIN, BACK_TO_EVENT, FORBIDDEN, TO_NEXT_IN_QUEUE)  # organizers' decisions
 API_DECIDE = API_ORGANIZERS_ONLY
 NO_REASON = {"reason": ""}
 
@@ -540,6 +544,7 @@ ROWS = [
     Row("public.event_page", "GET", get(lambda w: f"/events/{w.draft_a}"), (MISSING,) * 4),
     Row("public.event_page", "GET", get(lambda w: f"/events/{w.submitted_a}"), (MISSING,) * 4),
     Row("public.healthz", "GET", get("/healthz"), ALL_OK),
+    Row("favicon", "GET", get("/favicon.ico"), ALL_OK),
     Row("feeds.calendar", "GET", get("/calendar.ics"), ALL_OK, shows(PUBLIC, *PRINCIPALS)),
     Row("feeds.scoped", "GET", get("/feeds/societies/authz-a.ics"), ALL_OK),
     Row("feeds.scoped", "GET", get("/feeds/societies/authz-a.ics?status=draft"), (BAD,) * 4),
@@ -1070,6 +1075,51 @@ ROWS += [
         get("/admin/directory/import/template.xlsx"), ORGANIZERS_ONLY),
     Row("directory_import.template_sheet", "GET",
         get("/admin/directory/import/template/venues.csv"), ORGANIZERS_ONLY),
+]  # fmt: skip
+
+
+# --- a society's synced calendar: h4-sync -------------------------------------------------------
+SYNC_URL = "http://localhost:9/authz.ics"  # loopback: a sync fails at once and sends nothing
+SYNC_PAGE = "/societies/authz-a/calendar"
+SYNC_API = "/api/v1/societies/authz-a/calendar-source"
+
+
+def calendar_source(method: str, path: str, present: bool, form=None, json=None) -> Build:
+    """Allowed principals find A's synced calendar registered (or not) before the request."""
+
+    def build(w, who, allowed):
+        if allowed:
+            found = db.session.scalar(
+                sa.select(CalendarSource).where(CalendarSource.society_id == w.a)
+            )
+            if present and found is None:
+                db.session.add(CalendarSource(society_id=w.a, url=SYNC_URL, last_report={}))
+            elif not present and found is not None:
+                db.session.delete(found)
+            db.session.commit()
+        return Call(method, path, form=form, json=json)
+
+    return build
+
+
+TO_SYNC_PAGE = (LOGIN, ok(302, SYNC_PAGE), FORBIDDEN, ok(302, SYNC_PAGE))
+ROWS += [
+    Row("calendar_sync.page", "GET", calendar_source("GET", SYNC_PAGE, True), A_SIDE),
+    Row("calendar_sync.save", "POST",
+        calendar_source("POST", SYNC_PAGE, False, form={"url": SYNC_URL, "mode": "draft"}),
+        TO_SYNC_PAGE),
+    Row("calendar_sync.sync_now", "POST",
+        calendar_source("POST", SYNC_PAGE + "/sync", True, form={}), TO_SYNC_PAGE),
+    Row("calendar_sync.delete", "POST",
+        calendar_source("POST", SYNC_PAGE + "/delete", True, form={}), TO_SYNC_PAGE),
+    Row("api.show_calendar_source", "GET", calendar_source("GET", SYNC_API, True), API_A_SIDE),
+    Row("api.save_calendar_source", "PUT",
+        calendar_source("PUT", SYNC_API, False, json={"url": SYNC_URL, "mode": "submit"}),
+        (UNAUTHORIZED, ok(201), FORBIDDEN, ok(201))),
+    Row("api.delete_calendar_source", "DELETE", calendar_source("DELETE", SYNC_API, True),
+        (UNAUTHORIZED, ok(204), FORBIDDEN, ok(204))),
+    Row("api.sync_calendar_source", "POST",
+        calendar_source("POST", SYNC_API + "/sync", True, json={}), API_A_SIDE),
 ]  # fmt: skip
 # fmt: on
 SKIPPED_ENDPOINTS = {"static"}  # files, no authorization

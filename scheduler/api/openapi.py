@@ -46,6 +46,18 @@ MOVED = {
     "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
 }
 LOCAL_DT = {"type": "string", "format": "date-time"}
+# An event's own zone (issue #17): its rule repeats there, its naive times are local there.
+TIMEZONE = {
+    "type": "string",
+    "maxLength": 64,
+    "description": 'IANA zone name ("Europe/Berlin"); "" is the association\'s zone.',
+}
+RDATES = {
+    "type": "array",
+    "maxItems": 500,
+    "items": {"type": "string"},
+    "description": "Extra local starts (RFC 5545 RDATE): dates if all_day, else date-times.",
+}
 
 SCHEMAS = {
     "Error": _obj(
@@ -66,8 +78,10 @@ SCHEMAS = {
             "start": LOCAL_DT,
             "end": LOCAL_DT,
             "all_day": {"type": "boolean"},
+            "timezone": TIMEZONE,
             "rrule": NULLABLE_STR,
             "exdates": {"type": "array", "items": {"type": "string"}},
+            "rdates": RDATES,
             "overrides": {"type": "object", "additionalProperties": MOVED},
             "series": NULLABLE_REF,
             "campaign": NULLABLE_REF,
@@ -244,8 +258,10 @@ SCHEMAS["EventInput"] = {
         "start": {"type": "string", "description": "Local ISO date-time (or date if all_day)."},
         "end": {"type": "string"},
         "all_day": {"type": "boolean"},
+        "timezone": TIMEZONE,
         "rrule": {"type": "string", "description": "RFC 5545 RRULE with COUNT or UNTIL."},
         "exdates": {"type": "array", "items": {"type": "string"}},
+        "rdates": RDATES,
         "overrides": {"type": "object", "additionalProperties": MOVED},
         "online_url": {"type": "string"},
         "cohosts": {"type": "array", "items": _REF_IN},
@@ -1162,6 +1178,109 @@ ACCOUNT_PATHS = {
 }
 
 
+# --- a society's synced calendar (scheduler/calendar_sync): h4-sync ----------------------------
+_SYNC_ITEM = _obj(
+    {
+        "uid": {"type": "string"},
+        "title": {"type": "string"},
+        "outcome": {
+            "enum": ["created", "updated", "unchanged", "skipped", "withdrawn", "cancelled", "kept"]
+        },
+        "reason": {"type": "string"},
+        "event_id": {"type": ["integer", "null"]},
+    },
+    {"line": {"type": "integer"}},
+)
+CALENDAR_SYNC_SCHEMAS = {
+    "CalendarSourceInput": {
+        "type": "object",
+        "properties": {
+            "url": {"type": "string", "maxLength": 2000, "description": "http(s) or webcal"},
+            "mode": {"enum": ["draft", "submit"]},
+            "active": {"type": "boolean"},
+        },
+    },
+    "CalendarSource": _obj(
+        {
+            "society": {"type": "string"},
+            "url": {"type": "string"},
+            "mode": {"enum": ["draft", "submit"]},
+            "active": {"type": "boolean"},
+            "last_checked_at": _LOCAL_OR_NULL,
+            "last_success_at": _LOCAL_OR_NULL,
+            "last_outcome": {"enum": ["synced", "not_modified", "failed", None]},
+            "failures": {"type": "integer", "minimum": 0},
+            "last_report": {
+                "oneOf": [
+                    _obj(
+                        {
+                            "outcome": {"enum": ["synced", "not_modified", "failed"]},
+                            "error": {"type": "string"},
+                            "counts": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer"},
+                            },
+                            "items": {"type": "array", "items": _SYNC_ITEM},
+                            "notes": {"type": "array", "items": {"type": "string"}},
+                            "removed": {"type": "array", "items": _SYNC_ITEM},
+                            "paused": {"type": "boolean"},
+                        }
+                    ),
+                    {"type": "null"},
+                ]
+            },
+        }
+    ),
+}
+SCHEMAS.update(CALENDAR_SYNC_SCHEMAS)
+_SYNC_ERRORS = {
+    "401": _error("No valid bearer token."),
+    "403": _error("Not an editor of this society nor an organizer."),
+    "404": _error("No such society, or it has no synced calendar."),
+}
+_SYNC_SLUG = {**_SLUG_PARAM, "description": "The society's slug."}
+CALENDAR_SYNC_PATHS = {
+    "/societies/{slug}/calendar-source": {
+        "get": {
+            "summary": "The society's synced calendar: its URL, mode and its last sync "
+            "(outcome, time and every item with its reason)",
+            "security": SECURED,
+            "parameters": [_SYNC_SLUG],
+            "responses": {"200": _ok("CalendarSource", "The source."), **_SYNC_ERRORS},
+        },
+        "put": {
+            "summary": "Register or change the society's public .ics URL (http or https, public "
+            "addresses only), the mode for new events (draft or submit) and whether it is "
+            "synced automatically; only the keys given change",
+            "security": SECURED,
+            "parameters": [_SYNC_SLUG],
+            "requestBody": _json_body("CalendarSourceInput"),
+            "responses": {
+                "200": _ok("CalendarSource", "Changed."),
+                "201": _ok("CalendarSource", "Registered."),
+                "400": _error("Invalid URL, mode or field; nothing was written."),
+                "409": _error("Registered meanwhile by someone else."),
+                **_SYNC_ERRORS,
+            },
+        },
+        "delete": {
+            "summary": "Stop syncing; the events it brought stay as they are",
+            "security": SECURED,
+            "parameters": [_SYNC_SLUG],
+            "responses": {"204": {"description": "Removed."}, **_SYNC_ERRORS},
+        },
+    },
+    "/societies/{slug}/calendar-source/sync": {
+        "post": {
+            "summary": "Sync now: fetch and import the calendar; the answer carries the report",
+            "security": SECURED,
+            "parameters": [_SYNC_SLUG],
+            "responses": {"200": _ok("CalendarSource", "Synced or failed."), **_SYNC_ERRORS},
+        }
+    },
+}
+
+
 def build_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -1311,6 +1430,7 @@ def build_document() -> dict:
             **SERIES_CAMPAIGN_PATHS,
             **PLANNER_PATHS,
             **ACCOUNT_PATHS,
+            **CALENDAR_SYNC_PATHS,
             "/quotas": {
                 "get": {
                     "summary": "Annual quotas: series progress and pace, host rotation, "

@@ -5,7 +5,7 @@ ETag and the feed version they belong to are kept here; a later request for the 
 and encoding is answered (200, or 304 when the client has it) straight from the WSGI layer
 as long as the version stamp is unchanged. Any change touches the stamp (feeds.version), so
 the next request misses and goes to the view, which rebuilds. Both paths count against the
-same rate limit (the `limits` library under Flask-Limiter, same storage setting).
+same rate limit (the `limits` library, as in scheduler/security.py, same storage setting).
 """
 
 import math

@@ -1,6 +1,6 @@
 """Crash drills: with JOBS_FAILPOINT="point[:n]" the scheduler kills itself with SIGKILL the
 n-th time (default the first) it reaches the named point. Tests use it to prove what a crash
-at each point leaves behind; the points are listed in docs/jobs.md."""
+at each point leaves behind; the points are listed in the README ("Crash drills")."""
 
 import os
 import signal

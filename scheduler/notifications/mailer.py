@@ -11,7 +11,7 @@ understands:
 
 A claimed message never reached the server: after a crash it is simply sent again. A message
 left *sending* may or may not have been accepted: it is sent again with the same Message-ID
-and flagged as a possible duplicate (docs/jobs.md states the guarantee).
+and flagged as a possible duplicate (the README's "What is guaranteed" states it).
 """
 
 import contextlib

@@ -1,4 +1,4 @@
-"""The rules of DOMAIN.md's conflict table and the engine that runs them.
+"""The conflict rules (the README's "Conflict rules") and the engine that runs them.
 
 Every rule is ``check_<name>(proposal, context, index) -> list[Finding]``; severities come
 from the policy data, never from the rule itself. Recurring events are checked occurrence

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 ERROR, WARNING = "error", "warning"
 
-# Rule name -> default severity (DOMAIN.md's table).
+# Rule name -> default severity (the README's "Conflict rules" lists them).
 SEVERITY = {
     "venue_overlap": ERROR,
     "speaker_overlap": ERROR,
