@@ -149,7 +149,7 @@ class Event(db.Model):
 
     @property
     def is_recurring(self) -> bool:
-        return bool(self.rrule)
+        return bool(self.rrule or self.rdates)  # a rule, extra dates (RDATE) or both
 
     @property
     def uid(self) -> str:

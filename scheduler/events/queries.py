@@ -500,7 +500,7 @@ def get_public_event(event_id: int) -> tuple[Event, EventPage] | None:
     ):
         found[role].append((name, title) if role == "speakers" else name)
     dates = []
-    if event.rrule:
+    if event.is_recurring:
         dates = list(
             db.session.scalars(
                 sa.select(Occurrence.start_at)

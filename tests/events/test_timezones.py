@@ -194,6 +194,21 @@ def test_an_event_in_its_own_zone_from_the_api_to_the_feed(client, tokens):
     assert '16:00–18:00 <span class="own-zone">(10:00 Europe/Berlin)</span>' in week
 
 
+def test_an_event_with_extra_dates_and_no_rule_lists_its_dates_on_its_page(client, tokens):
+    body = salon(rrule="", exdates=[], rdates=["2031-03-20T10:00", "2031-03-27T19:30"])
+    created = client.post("/api/v1/events", json=body, headers=tokens["editor"])
+    assert created.status_code == 201, created.get_json()
+    eid = created.get_json()["id"]
+    assert client.post(f"/api/v1/events/{eid}/submit", headers=tokens["editor"]).status_code == 200
+    approved = client.post(
+        f"/api/v1/events/{eid}/approve", json={"reason": "ok"}, headers=tokens["organizer"]
+    )
+    assert approved.status_code == 200, approved.get_json()
+    page = client.get(f"/events/{eid}").get_data(as_text=True)
+    own = re.findall(r"<li>[^<]*<span class=\"muted\">\(([^)]*)\)</span></li>", page)
+    assert own == ["10:00 Europe/Berlin", "10:00 Europe/Berlin", "19:30 Europe/Berlin"]
+
+
 def test_bad_zones_and_extra_dates_are_refused_naming_the_field(client, tokens):
     bad = [
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Mars/Olympus_Mons"),
