@@ -6,7 +6,7 @@ Pure functions over plain values: no Flask, no database.
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rruleset, rrulestr
@@ -30,8 +30,9 @@ class Slot:
     recurrence_id: datetime  # the start the rule gave, aware UTC
 
 
-def _local_until(rule: str, tz: ZoneInfo) -> str:
-    """dateutil wants UNTIL in the same kind (naive) as DTSTART: turn a UTC UNTIL local."""
+def local_until(rule: str, tz: tzinfo) -> str:
+    """dateutil wants UNTIL in the same kind (naive) as DTSTART: turn a UTC UNTIL local
+    (wall time in ``tz``; a date UNTIL becomes the end of that day)."""
 
     def convert(match: re.Match) -> str:
         day, clock, zulu = match.group(1), match.group(3), match.group(4)
@@ -123,7 +124,7 @@ def expand(
     try:
         dates = rruleset()
         if rule:
-            dates.rrule(rrulestr("RRULE:" + _local_until(rule, tz), dtstart=first_local))
+            dates.rrule(rrulestr("RRULE:" + local_until(rule, tz), dtstart=first_local))
             if not _matches_ever(rule, first_local):
                 raise RecurrenceError("never")
         else:
@@ -154,7 +155,7 @@ def first_of_rule(start: datetime, rule: str, tz: ZoneInfo) -> datetime | None:
         _check_parts(rule)
         if not _matches_ever(rule, first_local):  # else dateutil walks to the year 9999
             return None
-        parsed = rrulestr("RRULE:" + _local_until(rule, tz), dtstart=first_local)
+        parsed = rrulestr("RRULE:" + local_until(rule, tz), dtstart=first_local)
         first = next(iter(parsed), None)
     except (RecurrenceError, ValueError, TypeError, OverflowError):
         return None

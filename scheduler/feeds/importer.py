@@ -41,7 +41,7 @@ from ..events.input import (
     parse_event_input,
 )
 from ..events.models import Event
-from ..events.recurrence import first_of_rule, normalize_rrule
+from ..events.recurrence import first_of_rule, local_until, normalize_rrule
 from ..extensions import db
 from ..societies.models import Society
 from ..timeutil import event_zone, local_midnight_utc, zone_of
@@ -959,7 +959,7 @@ def _given_dates(entry: Entry, start: datetime) -> list:
     if "COUNT=" not in rule and "UNTIL=" not in rule:
         return []
     tz, wall = start.tzinfo, start.replace(tzinfo=None)
-    rule = _GIVEN_UNTIL.sub(lambda m: _wall_until(m, tz), rule)
+    rule = local_until(rule, tz)
     limit = current_app.config["RECURRENCE_MAX_OCCURRENCES"]
     try:
         walls = list(islice(rrulestr("RRULE:" + rule, dtstart=wall), limit + 1))
@@ -974,17 +974,6 @@ def _day_until(rule: str) -> str:
     """An all-day rule's UNTIL as a date (RFC 5545 wants one; Exchange writes the UTC time
     of its local midnight): the date of that UTC time, as recurring_ical_events reads it."""
     return _GIVEN_UNTIL.sub(lambda m: f"UNTIL={m.group(1)}", rule)
-
-
-def _wall_until(match: re.Match, tz) -> str:
-    """UNTIL as a wall time of the file's zone, as dateutil wants it with a naive start."""
-    day, clock, zulu = match.group(1), match.group(3), match.group(4)
-    if not clock:
-        return f"UNTIL={day}T235959"
-    value = datetime.strptime(day + clock, "%Y%m%d%H%M%S")
-    if zulu:
-        value = value.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
-    return "UNTIL=" + value.strftime("%Y%m%dT%H%M%S")
 
 
 def _extra_dates(values: list, start, end, tz: ZoneInfo, notes: list[str]):
