@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.api.openapi import build_document
 from scheduler.calendar_sync import service
 from scheduler.calendar_sync.models import CalendarSource
@@ -18,6 +18,7 @@ from scheduler.jobs.clock import FixedClock
 from scheduler.notifications.models import OutboxMessage
 from tests.calendar_sync.server import CalendarServer, ics, vevent
 from tests.conftest import assert_matches_schema, sign_in
+from tests.conftest import bearer as api_headers
 from tests.factories import make_society, make_user
 from tests.jobs.helpers import NOW, run_job
 
@@ -44,10 +45,8 @@ def world(app, server):
     editor = make_user(Role.EDITOR, society, email="editor@hrb-physics.example")
     stranger = make_user(Role.EDITOR, other, email="editor@urumqi-astro.example")
     organizer = make_user(Role.ORGANIZER, email="organizer@kx.example")
-    tokens = {}
-    for who, user in (("editor", editor), ("organizer", organizer), ("stranger", stranger)):
-        row, tokens[who] = ApiToken.issue(user)
-        db.session.add(row)
+    users = (("editor", editor), ("organizer", organizer), ("stranger", stranger))
+    tokens = {who: api_headers(user, commit=False) for who, user in users}
     db.session.commit()
     server.routes.clear()
     server.requests.clear()
@@ -55,7 +54,7 @@ def world(app, server):
 
 
 def bearer(world, who: str) -> dict:
-    return {"Authorization": f"Bearer {world['tokens'][who]}"}
+    return world["tokens"][who]
 
 
 def events() -> dict[str, Event]:

@@ -11,12 +11,12 @@ import pytest
 import recurring_ical_events
 import sqlalchemy as sa
 
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.events.models import Event, Occurrence
 from scheduler.events.recurrence import RecurrenceError, expand
 from scheduler.extensions import db
 from scheduler.feeds.service import FEEDS, FRAGMENTS
-from tests.conftest import assert_matches_schema, sign_in
+from tests.conftest import assert_matches_schema, bearer, sign_in
 from tests.factories import make_event, make_society, make_user, make_venue
 
 BERLIN = ZoneInfo("Europe/Berlin")  # clocks go forward on 2031-03-30
@@ -104,9 +104,7 @@ def tokens(app):
     organizer = make_user(Role.ORGANIZER)
     out = {}
     for name, user in (("editor", editor), ("organizer", organizer)):
-        row, plain = ApiToken.issue(user)
-        db.session.add(row)
-        out[name] = {"Authorization": f"Bearer {plain}"}
+        out[name] = bearer(user, commit=False)
     out["editor_email"] = editor.email
     db.session.commit()
     return out

@@ -10,12 +10,13 @@ from dateutil.rrule import rrulestr
 from flask_babel import force_locale
 
 from scheduler import create_app
-from scheduler.accounts.models import ApiToken, Role
+from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
 from scheduler.errors import BadInput
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.feeds.importer import import_ics
+from tests.conftest import bearer
 from tests.factories import local, make_society, make_user
 
 
@@ -218,9 +219,7 @@ def test_the_api_refuses_a_start_that_is_not_a_date_of_its_rule(client, app):
     made = society()
     editor = make_user(Role.EDITOR, society=made)
     db.session.commit()
-    row, plain = ApiToken.issue(editor)
-    db.session.add(row)
-    db.session.commit()
+    headers = bearer(editor)
     body = {
         "title": "周一矿物鉴定",
         "kind": "lecture",
@@ -229,7 +228,6 @@ def test_the_api_refuses_a_start_that_is_not_a_date_of_its_rule(client, app):
         "end": "2031-03-04T20:30",
         "rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=4",
     }
-    headers = {"Authorization": f"Bearer {plain}"}
     response = client.post("/api/v1/events", json=body, headers=headers)
     assert response.status_code == 400
     message = response.get_json()["message"]
