@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from scheduler.accounts.models import Role
 from scheduler.extensions import db
@@ -42,14 +43,15 @@ def test_the_public_browses_filters_opens_and_subscribes(page, live_app):
     shot(page, "public-month")
     page.select_option("select[name=city]", "深圳")
     page.click("form.filters button[type=submit]")
-    assert "city=" in page.url
-    assert page.locator("text=深圳青少年科技节").count() == 1
+    page.wait_for_url(re.compile(r"city="))
+    expect(page.locator("text=深圳青少年科技节")).to_have_count(1)
     assert page.locator("text=化学之美科普展").count() == 0
     page.click("details.subscribe summary")
     feed = page.input_value("#feed-url")
     assert "/calendar.ics?" in feed and "city=" in feed
     page.click("text=深圳青少年科技节")
-    assert page.locator("h1", has_text="深圳青少年科技节").count() == 1
+    # The click returns once navigation starts; wait for the event page itself.
+    expect(page.locator("h1", has_text="深圳青少年科技节")).to_have_count(1)
     with page.expect_download() as download:
         page.click("a[href$='.ics']")
     path = download.value.path()
@@ -124,12 +126,12 @@ def test_language_switch_turns_pages_into_english_and_back(page, live_app):
     page.goto(f"{base}/")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.click("text=English")
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("text=Upcoming events").count() == 1
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("text=Upcoming events")).to_have_count(1)
     page.goto(f"{base}/login")
     assert page.locator("h1", has_text="Sign in").count() == 1
     page.click("text=中文")
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
 
 def test_the_calendar_reads_well_on_a_phone(browser, live_app):

@@ -1,6 +1,8 @@
 """The series form's repeat-rule editor in a real browser (under the CSP, no inline script):
 the controls build the RRULE text, a typed rule is read back, and the page saves it."""
 
+import re
+
 import pytest
 
 from scheduler.accounts.models import Role
@@ -43,7 +45,7 @@ def test_the_editor_builds_the_rule_and_the_series_is_saved(page, live_app):
     page.select_option("#f-fixed_host", "hz-cast")
     shot(page, "series-editor")
     page.click("form.event-form button[type=submit]")
-    assert page.url.endswith("/admin/series/xihu-salon")
+    page.wait_for_url(re.compile(r"/admin/series/xihu-salon$"))
     with app.app_context():
         series = db.session.scalar(db.select(Series).where(Series.slug == "xihu-salon"))
         assert series.cadence_rrule == "FREQ=MONTHLY;BYDAY=-1FR"
