@@ -1,33 +1,21 @@
 """/admin/users: organizers invite users, resend invitations, change roles and societies,
 deactivate and reactivate accounts."""
 
-from functools import wraps
-
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..database import serialized_writes
-from ..errors import BadInput, fail
+from ..errors import BadInput
 from ..extensions import db
 from ..societies.models import Society
 from . import service
+from .access import organizer_required
 from .models import Role, User
 from .views import bp
 
 EDITABLE = ("name", "role", "society", "locale")
-
-
-def organizer_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_organizer:
-            fail(403, _("Only organizers may open this page."))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _page(status: int = 200):

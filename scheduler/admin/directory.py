@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import directory_input as di
+from ..accounts.access import organizer_only
 from ..database import MAX_ID
-from ..errors import BadInput, fail
+from ..errors import BadInput
 from ..extensions import db
 from ..people import service as people
 from ..people.models import Person
@@ -36,11 +37,7 @@ bp = Blueprint("directory", __name__, url_prefix="/admin/directory")
 MAX_ROWS = 500
 
 
-@bp.before_request
-@login_required
-def require_organizer():
-    if not current_user.is_organizer:
-        fail(403, _("Only organizers may open this page."))
+bp.before_request(organizer_only)
 
 
 @dataclass(frozen=True)

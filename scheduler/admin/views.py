@@ -3,10 +3,11 @@
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import BadInput, error_response, fail
+from ..accounts.access import organizer_only
+from ..errors import BadInput, error_response
 from ..events import workflow
 from ..events.enums import EventKind
 from ..events.models import Event
@@ -19,11 +20,7 @@ from .queue import queue_page
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-@login_required
-def require_organizer():
-    if not current_user.is_organizer:
-        fail(403, _("Only organizers may open this page."))
+bp.before_request(organizer_only)
 
 
 @bp.get("/approvals")

@@ -3,8 +3,9 @@ users, check it (dry run) or import it, and download blank templates."""
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from ..accounts.access import organizer_only
 from ..errors import BadInput, fail
 from ..feeds.importer import Limits, read_bounded, too_large
 from .blanks import XLSX_TYPE, template_csv, template_xlsx
@@ -14,11 +15,7 @@ from .reader import KINDS
 bp = Blueprint("directory_import", __name__, url_prefix="/admin/directory/import")
 
 
-@bp.before_request
-@login_required
-def require_organizer():
-    if not current_user.is_organizer:
-        fail(403, _("Only organizers may open this page."))
+bp.before_request(organizer_only)
 
 
 @bp.route("", methods=["GET", "POST"])

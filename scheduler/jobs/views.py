@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..accounts.access import organizer_required
 from ..errors import BadInput, NotFound, fail
 from ..events import workflow
 from ..events.enums import EventStatus
@@ -74,11 +75,6 @@ def shown_body(message: OutboxMessage, smtp: bool) -> str:
     return message.body
 
 
-def _require_organizer() -> None:
-    if not current_user.is_organizer:
-        fail(403, _("Only organizers may open this page."))
-
-
 def _counts_text(counts: dict) -> str:
     return ", ".join(f"{COUNT_LABELS.get(k, k)} {v}" for k, v in counts.items()) or "—"
 
@@ -110,9 +106,8 @@ def _outbox_health() -> dict:
 
 
 @bp.get("/admin/jobs")
-@login_required
+@organizer_required
 def jobs_page():
-    _require_organizer()
     lease = leases.current()
     return _render(
         "admin/jobs.html",
@@ -129,9 +124,8 @@ def jobs_page():
 
 
 @bp.post("/admin/jobs/<job_id>/run")
-@login_required
+@organizer_required
 def run_now(job_id: str):
-    _require_organizer()
     if job_id not in JOBS:
         raise NotFound(_("No such job: %(job)s.", job=job_id))
     runs.request_run(job_id, current_user)
@@ -140,9 +134,8 @@ def run_now(job_id: str):
 
 
 @bp.get("/admin/outbox")
-@login_required
+@organizer_required
 def outbox():
-    _require_organizer()
     state = request.args.get("state", "")
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
@@ -165,9 +158,8 @@ def outbox():
 
 
 @bp.get("/admin/outbox/<int:message_id>/attachment")
-@login_required
+@organizer_required
 def attachment(message_id: int):
-    _require_organizer()
     message = db.session.get(OutboxMessage, message_id)
     if message is None or not message.attachment:
         raise NotFound(_("This message has no attachment."))

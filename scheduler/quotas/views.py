@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.access import organizer_required
 from ..campaigns.models import Campaign
 from ..errors import BadInput, fail
 from ..events.enums import EventKind
@@ -72,11 +73,6 @@ def forget_figures_after_changes(response):
     return response
 
 
-def require_organizer() -> None:
-    if not current_user.is_organizer:
-        fail(403, _("Only organizers may open this page."))
-
-
 def pace_charts(dashboard: figures.Dashboard) -> dict:
     """What quota-charts.js draws: per series, cumulative sessions against the even pace."""
     return {
@@ -99,8 +95,8 @@ def pace_charts(dashboard: figures.Dashboard) -> dict:
 
 
 @bp.get("/admin/quotas")
+@organizer_required
 def dashboard():
-    require_organizer()
     year = service.parse_year(request.args.get("year"))
     slug = request.args.get("series")
     series = service.find_series(slug) if slug else None
@@ -129,8 +125,8 @@ def application_counts(year: int) -> dict[int, int]:
 
 
 @bp.get("/admin/quotas/export.csv")
+@organizer_required
 def export_csv():
-    require_organizer()
     year = service.parse_year(request.args.get("year"))
     report = request.args.get("report", "societies")
     if report not in reports.CSV_REPORTS:
@@ -143,8 +139,8 @@ def export_csv():
 
 
 @bp.get("/admin/quotas/export.xlsx")
+@organizer_required
 def export_xlsx():
-    require_organizer()
     year = service.parse_year(request.args.get("year"))
     body = reports.build_xlsx(year, service.clock())
     return _download(body, f"evaluation-{year}.xlsx", reports.XLSX_TYPE)
@@ -162,8 +158,8 @@ def _download(body: bytes, filename: str, content_type: str) -> Response:
 
 
 @bp.get("/admin/quotas/settings")
+@organizer_required
 def settings():
-    require_organizer()
     return _render_settings()
 
 
@@ -189,8 +185,8 @@ def _save_settings(update, target, saved: str):
 
 
 @bp.post("/admin/quotas/series/<slug>")
+@organizer_required
 def update_series(slug: str):
-    require_organizer()
     series = service.find_series(slug)
     return _save_settings(
         definitions.update_series_targets, series, _("Targets of %(name)s saved.", name=series.name)
@@ -198,16 +194,16 @@ def update_series(slug: str):
 
 
 @bp.post("/admin/quotas/campaigns/<slug>")
+@organizer_required
 def update_campaign(slug: str):
-    require_organizer()
     campaign = service.find_campaign(slug)
     saved = _("Participation target of %(name)s saved.", name=campaign.name)
     return _save_settings(definitions.update_campaign_target, campaign, saved)
 
 
 @bp.post("/admin/quotas/societies/<slug>")
+@organizer_required
 def update_society(slug: str):
-    require_organizer()
     society = service.find_society(slug)
     definitions.update_society_minimum(society, request.form, current_user)
     flash(_("Yearly minimum of %(name)s saved.", name=society.name))

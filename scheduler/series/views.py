@@ -6,13 +6,14 @@ Changes go through the series service; each refusal is shown next to its field.
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from .. import directory_input as di
+from ..accounts.access import organizer_only
 from ..admin.directory_forms import save_form
 from ..campaigns.models import Campaign
-from ..errors import BadInput, fail
+from ..errors import BadInput
 from ..extensions import db
 from ..societies.models import Society
 from ..venues.models import Venue
@@ -23,11 +24,7 @@ from .models import Series
 bp = Blueprint("series_admin", __name__, url_prefix="/admin/series")
 
 
-@bp.before_request
-@login_required
-def require_organizer():
-    if not current_user.is_organizer:
-        fail(403, _("Only organizers may open this page."))
+bp.before_request(organizer_only)
 
 
 def _series(slug: str) -> Series:
