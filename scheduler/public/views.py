@@ -24,7 +24,7 @@ from ..events.queries import (
 )
 from ..events.workflow import may_manage
 from ..extensions import db
-from ..feeds.links import google_event_link, subscribe_links
+from ..feeds.links import google_event_link, subscribe_links, webcal_url
 from ..health import UNREACHABLE, database_state
 from ..hosts import absolute_url
 from ..jobs.lease import NAME as LEASE_NAME
@@ -34,6 +34,18 @@ from ..societies.models import Society
 from ..timeutil import local_day_range, local_today, local_zone
 from ..types import utcnow
 from ..venues.models import Venue
+from .navigation import (
+    VIEWS,
+    around,
+    calendar_url,
+    day_labels,
+    day_marks,
+    filter_args,
+    legend,
+    search_url,
+    view_links,
+)
+from .occurrences import date_lines
 
 bp = Blueprint("public", __name__)
 
@@ -89,6 +101,19 @@ def _parse_week(value: str | None) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _parse_day(value: str | None, first: date, last: date) -> date | None:
+    """The day chosen inside the shown month (``day=2031-06-17``), or None."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(_("day must be a date like 2026-10-12."), field="day") from None
+    if not first <= day <= last:
+        raise BadInput(_("day must be a day of the month shown."), field="day")
+    return day
+
+
 def _in_range(day: date, name: str) -> date:
     """The calendar pages the years the events may have (MIN_YEAR to MAX_YEAR)."""
     if not MIN_YEAR <= day.year <= MAX_YEAR:
@@ -104,68 +129,119 @@ def _in_range(day: date, name: str) -> date:
 def calendar():
     # A month argument alone means the month view.
     view = request.args.get("view") or ("month" if request.args.get("month") else "list")
-    if view not in ("list", "week", "month"):
+    if view not in VIEWS:
         raise BadInput(_("view must be list, week or month."), field="view")
     filters = parse_filters(request.args)
-    context = {"view": view, "choices": _filter_choices(), "args": request.args}
+    chosen = filter_args(request.args)
+    today = local_today()
     if view == "month":
-        first = _parse_month(request.args.get("month"))
-        last = date(first.year, first.month, pycalendar.monthrange(first.year, first.month)[1])
-        month_days = [first + timedelta(days=n) for n in range(last.day)]
-        by_day, totals = occurrences_by_day(filters, month_days, MONTH_PER_DAY)
-        weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-        context.update(
-            month=first,
-            weeks=weeks,
-            by_day=by_day,
-            totals=totals,
-            prev_month=(first - timedelta(days=1)).strftime("%Y-%m"),
-            next_month=(last + timedelta(days=1)).strftime("%Y-%m"),
-        )
+        context, anchor = _month_view(filters, chosen, today)
     elif view == "week":
-        monday = _parse_week(request.args.get("week"))
-        days = [monday + timedelta(days=n) for n in range(7)]
-        by_day, totals = occurrences_by_day(filters, days, WEEK_PER_DAY)
-        context.update(
-            weeks=[days],
-            by_day=by_day,
-            totals=totals,
-            week_start=monday,
-            prev_week=(monday - timedelta(days=7)).isoformat(),
-            next_week=(monday + timedelta(days=7)).isoformat(),
-        )
+        context, anchor = _week_view(filters, chosen)
     else:
-        if filters.start is None:
-            filters.start = local_day_range(local_today(), local_today())[0]
-        occurrences = list_occurrences(filters, limit=LIST_LIMIT)
-        days: dict[date, list] = {}
-        tz = local_zone()
-        for occ in occurrences:
-            days.setdefault(occ.start_at.astimezone(tz).date(), []).append(occ)
-        context.update(days=days, truncated=len(occurrences) >= LIST_LIMIT)
-    context["campaigns"] = db.session.scalars(
-        sa.select(Campaign)
-        .where(Campaign.end_date >= local_today())
-        .order_by(Campaign.start_date)
-        .limit(3)
-    ).all()
-    context["subscribe"] = subscribe_links(request.args, _("Science events"))
-    context["today"] = local_today()
-    context["getting_started"] = _getting_started()
-    context.update(_row_helpers())
+        context, anchor = _list_view(filters, today)
+    shown = [row for rows in context["by_day"].values() for row in rows]
+    context.update(
+        view=view,
+        choices=_filter_choices(),
+        args=request.args,
+        chosen=chosen,
+        filter_count=sum(len(values) for values in chosen.values()),
+        links=view_links(view, anchor, today, chosen),
+        search_url=search_url(),
+        legend=legend(shown),
+        campaigns=_campaign_banners(today),
+        subscribe=subscribe_links(request.args, _("Science events")),
+        today=today,
+        getting_started=_getting_started(),
+    )
+    context.update(_row_helpers(chosen))
     return render_template("public/calendar.html", **context)
 
 
-def _row_helpers() -> dict:
+def _month_view(filters, chosen: dict, today: date) -> tuple[dict, date]:
+    first = _parse_month(request.args.get("month"))
+    last = date(first.year, first.month, pycalendar.monthrange(first.year, first.month)[1])
+    month_days = [first + timedelta(days=n) for n in range(last.day)]
+    by_day, totals = occurrences_by_day(filters, month_days, MONTH_PER_DAY)
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    before, after = around(first, "month")
+    context = {
+        "month": first,
+        "weeks": weeks,
+        "by_day": by_day,
+        "totals": totals,
+        "marks": day_marks(weeks[0][0], weeks[-1][-1]),
+        "day_labels": day_labels(month_days),
+        "prev_url": calendar_url("month", before, chosen),
+        "next_url": calendar_url("month", after, chosen),
+    }
+    # The chosen day: the one given (from the week or the list), else today while the month
+    # holds it, else the month's first day.
+    chosen_day = _parse_day(request.args.get("day"), first, last)
+    return context, chosen_day or (today if first <= today <= last else first)
+
+
+def _week_view(filters, chosen: dict) -> tuple[dict, date]:
+    monday = _parse_week(request.args.get("week"))
+    days = [monday + timedelta(days=n) for n in range(7)]
+    by_day, totals = occurrences_by_day(filters, days, WEEK_PER_DAY)
+    before, after = around(monday, "week")
+    context = {
+        "weeks": [days],
+        "by_day": by_day,
+        "totals": totals,
+        "week_start": monday,
+        "marks": day_marks(days[0], days[-1]),
+        "day_labels": day_labels(days),
+        "prev_url": calendar_url("week", before, chosen),
+        "next_url": calendar_url("week", after, chosen),
+    }
+    chosen_day = date.fromisoformat(request.args["week"]) if request.args.get("week") else monday
+    return context, chosen_day
+
+
+def _list_view(filters, today: date) -> tuple[dict, date]:
+    if filters.start is None:
+        filters.start = local_day_range(today, today)[0]
+    occurrences = list_occurrences(filters, limit=LIST_LIMIT)
+    days: dict[date, list] = {}
+    tz = local_zone()
+    for occ in occurrences:
+        days.setdefault(occ.start_at.astimezone(tz).date(), []).append(occ)
+    first = filters.start.astimezone(tz).date()
+    marks = day_marks(min(days), max(days)) if days else {}
+    context = {"by_day": days, "marks": marks, "truncated": len(occurrences) >= LIST_LIMIT}
+    return context, first
+
+
+def _campaign_banners(today: date) -> list[tuple]:
+    """The running and next campaigns (at most three) with their feeds' webcal links."""
+    campaigns = db.session.scalars(
+        sa.select(Campaign).where(Campaign.end_date >= today).order_by(Campaign.start_date).limit(3)
+    ).all()
+    return [
+        (c, webcal_url(absolute_url("feeds.scoped", kind="campaigns", slug=c.slug)))
+        for c in campaigns
+    ]
+
+
+def _row_helpers(chosen: dict) -> dict:
     """What every shown occurrence needs, built once per page instead of once per row: the
     kinds' labels and the links' prefixes (url_for and a translation per row add up)."""
-    hidden = ("view", "month", "week", "from", "to")
-    args = {k: v for k, v in request.args.to_dict(flat=True).items() if k not in hidden}
     return {
         "kind_labels": {kind: str(kind.label) for kind in EventKind},
         "event_url": url_for("public.event_page", event_id=0).removesuffix("0"),
-        "day_list_url": url_for("public.calendar", view="list", **args),
+        "day_list_url": url_for("public.calendar", view="list", **chosen),
     }
+
+
+@bp.after_request
+def vary_on_language(response):
+    """Without a chosen language a page follows the browser's (scheduler.select_locale):
+    shared caches must keep one copy per Accept-Language."""
+    response.vary.add("Accept-Language")
+    return response
 
 
 def _getting_started() -> str | None:
@@ -187,8 +263,15 @@ def event_page(event_id: int):
     # The host society and organizers also see the event's history here.
     history = trail("event", event.id) if may_manage(current_user, event) else None
     google = google_event_link(event, absolute_url("public.event_page", event_id=event.id))
+    dates, more = date_lines(event) if event.is_recurring else ([], 0)
     return render_template(
-        "public/event.html", event=event, page=page, trail=history, google=google
+        "public/event.html",
+        event=event,
+        page=page,
+        trail=history,
+        google=google,
+        dates=dates,
+        more_dates=more,
     )
 
 

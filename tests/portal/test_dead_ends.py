@@ -203,7 +203,8 @@ def test_revoking_a_feed_link_asks_first(client, world):
     db.session.commit()
     sign_in(client, world["editor"].email)
     page = client.get("/portal/feeds").get_data(as_text=True)
-    confirm = page[page.index("<details") : page.index("</details>")]
+    main = page[page.index("<main") :]  # the header's menu is a <details> too
+    confirm = main[main.index("<details") : main.index("</details>")]
     assert "确定撤销“办公室日历”吗？" in confirm and 'action="/portal/feeds/' in confirm
     assert all(t.revoked_at is None for t in tokens_of(world["editor"]))
 

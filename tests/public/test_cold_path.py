@@ -94,7 +94,8 @@ def test_a_calendar_cell_shows_times_names_and_links_from_rows(client):
         assert "19:00–21:00" in cell and "07:05–09:05" in cell, cell
         assert "19:00:00" not in cell and "PM" not in cell
         assert f'href="/events/{event.id}"' in cell
-        assert "高原地学沙龙" in cell and "藏地学会" in cell and "布达拉宫广场展厅（拉萨）" in cell
+        text = re.sub(r"<[^>]+>", "", cell)  # names are links to their own pages
+        assert "高原地学沙龙" in text and "藏地学会" in text and "布达拉宫广场展厅（拉萨）" in text
         assert "--series: #2e8b57" in cell
     english = client.get("/?view=month&month=2032-08&lang=en").get_data(as_text=True)
     assert "Cancelled" in english and "Forum" in english
@@ -112,7 +113,7 @@ def test_the_more_link_keeps_the_filters_and_lists_the_day(client):
     assert "第五场" in day and "星空1日8时" in day and "星空2日8时" not in day
 
 
-def test_the_event_page_takes_at_most_three_queries(client, count_queries):
+def test_the_event_page_takes_at_most_four_queries(client, count_queries):
     host = make_society(name="青海省生态学会")
     cohost = make_society(name="三江源国家公园科普中心")
     organizer = make_society(name="青海省科学技术协会")
@@ -125,7 +126,7 @@ def test_the_event_page_takes_at_most_three_queries(client, count_queries):
         rrule="FREQ=WEEKLY;COUNT=3",
         audiences=["youth", "farmers"],
         cohosts=[cohost],
-        organizers=[organizer],
+        organizing_societies=[organizer],
         speakers=speakers,
     )
     db.session.commit()
@@ -133,12 +134,15 @@ def test_the_event_page_takes_at_most_three_queries(client, count_queries):
     db.session.expunge_all()  # nothing loaded before the request
     with count_queries() as statements:
         html = client.get(f"/events/{event_id}").get_data(as_text=True)
-    assert len(statements) <= 3, statements
+    # The event with its names, its speakers, and the dates of a repeating event (moved and
+    # cancelled ones marked: scheduler/public/occurrences.py); a single event takes three.
+    assert len(statements) <= 4, statements
     for text in ("湿地与候鸟", "青海省生态学会", "三江源国家公园科普中心", "青海省科学技术协会"):
         assert text in html
-    assert "卓玛（研究员）、马晓东" in html and "西宁科学馆, 西宁市城西区" in html
+    text = re.sub(r"<[^>]+>", "", html)  # names are links to their own pages
+    assert "卓玛（研究员）、马晓东" in text and "西宁科学馆, 西宁市城西区" in text
     dates = html.split('<ul class="dates">')[1].split("</ul>")[0]
-    assert dates.count("<li>") == 3 and ": 3 " in html  # three dates, "Repeats: 3 times"
+    assert dates.count("<li") == 3 and ": 3 " in html  # three dates, "Repeats: 3 times"
     assert "09:30 – 11:30" in html
 
 
@@ -211,5 +215,9 @@ def test_the_conflict_check_reads_bookings_and_free_venues_in_few_statements(cli
     rules = {f["rule"] for f in findings}
     assert {"venue_overlap", "speaker_overlap", "audience_overlap"} <= rules
     venue_finding = next(f for f in findings if f["rule"] == "venue_overlap")
+    # The expert speaks elsewhere then: another hall at that time would keep that error.
+    assert all(s["start"][:16] != "2032-05-20T14:30" for s in venue_finding["suggestions"])
+    alone = client.post("/api/v1/conflicts/check", json={**proposal, "speakers": []})
+    venue_finding = next(f for f in alone.get_json()["findings"] if f["rule"] == "venue_overlap")
     elsewhere = {s["venue"]["name"] for s in venue_finding["suggestions"] if s["venue"]}
     assert "兰州图书馆讲堂" in elsewhere and "黄河楼" not in elsewhere

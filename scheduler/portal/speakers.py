@@ -1,0 +1,90 @@
+"""Adding a speaker from the event form: editors and organizers create a Person through the
+people service (name, title, affiliation only). The form's dialog posts here and gets JSON;
+without JavaScript a plain page does the same and returns to the form."""
+
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import directory_input as di
+from ..errors import BadInput, Conflict, RequestError
+from ..extensions import db
+from ..people import service as people
+from ..people.models import Person
+from ..security import safe_next
+
+FIELDS = ("name", "title", "affiliation")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _return_to() -> str:
+    """The form to go back to: a portal event form, else a new one."""
+    target = safe_next(request.values.get("next"))
+    if target and target.startswith("/portal/events/"):
+        return target
+    return url_for("portal.new_event")
+
+
+def add_speaker(data: dict) -> tuple[Person, bool]:
+    """The new person, or the active one already listed with that name and affiliation
+    (reused: True). An inactive namesake is refused: organizers re-activate people."""
+    values = {name: di.text(data.get(name, ""), name, 200) for name in FIELDS}
+    if not values["name"]:
+        raise BadInput(_("Give the speaker's name."), field="name")
+    same = db.session.scalar(
+        sa.select(Person).where(
+            Person.name == values["name"], Person.affiliation == values["affiliation"]
+        )
+    )
+    if same is not None and same.active:
+        return same, True
+    if same is not None:
+        raise Conflict(
+            _(
+                "%(name)s of %(affiliation)s is in the directory but no longer active; "
+                "ask an organizer to re-activate them.",
+                name=same.name,
+                affiliation=same.affiliation or "—",
+            ),
+            field="name",
+        )
+    return di.write(people.create_person, values, current_user), False
+
+
+def _label(person: Person) -> str:
+    return person.name + (f"（{person.title}）" if person.title else "")
+
+
+def new_speaker():
+    back = _return_to()
+    if request.method == "GET":
+        return render_template("portal/speaker.html", values={}, back=back, error=None)
+    data = {name: request.form.get(name, "") for name in FIELDS}
+    try:
+        person, reused = add_speaker(data)
+    except RequestError as exc:
+        if _wants_json():
+            return jsonify({"error": exc.message, "field": exc.field}), exc.status
+        page = render_template("portal/speaker.html", values=data, back=back, error=exc)
+        return page, exc.status
+    if reused:
+        message = _("%(name)s is already in the list: chosen.", name=person.name)
+    else:
+        message = _("Speaker %(name)s added.", name=person.name)
+    if _wants_json():
+        body = {"slug": person.slug, "label": _label(person), "reused": reused, "message": message}
+        return jsonify(body), 200 if reused else 201
+    flash(message, "ok")
+    separator = "&" if "?" in back else "?"
+    return redirect(back + separator + urlencode({"speaker": person.slug}))
+
+
+def register(bp: Blueprint) -> None:
+    """Hang the speaker form on the portal blueprint (endpoint portal.new_speaker)."""
+    bp.add_url_rule("/speakers/new", view_func=new_speaker, methods=["GET", "POST"])
