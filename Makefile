@@ -49,9 +49,11 @@ run: check-port $(VENV)/.runtime translations
 run-empty:
 	@$(MAKE) --no-print-directory run EMPTY=1
 
+# Ruff, then the import contracts of .importlinter (a pure core, floors pointing one way).
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

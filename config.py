@@ -190,6 +190,16 @@ class Config:
 
     API_PAGE_SIZE = _env_int("API_PAGE_SIZE", 50)
 
+    # --- sharing (scheduler/share) --------------------------------------------------------
+    # Sites that may show /embed in a frame: origins separated by spaces or commas, e.g.
+    # "https://www.gdsta.org.cn https://kx.example.edu.cn" (checked at start-up).
+    EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "")
+    # The share cards' font (a CJK font; bold from the "-Bold" file beside it). Missing:
+    # Pillow's own font and a warning in the log (Chinese then shows as boxes).
+    SHARE_CARD_FONT = os.environ.get(
+        "SHARE_CARD_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    )
+
     # Anonymous public pages and API reads are kept per data version (scheduler/pagecache):
     # in each worker's memory up to PAGE_CACHE_MEMORY_BYTES, and on disk for every worker of
     # the host (PAGE_CACHE_DIR, default instance/page-cache) up to PAGE_CACHE_DISK_BYTES.

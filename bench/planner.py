@@ -41,13 +41,13 @@ from scheduler.campaigns.models import Campaign
 from scheduler.events.models import Event, Occurrence, event_speakers
 from scheduler.extensions import db
 from scheduler.people.models import Person
-from scheduler.planner import candidates as cd
-from scheduler.planner import greedy, verify
+from scheduler.planner.core import candidates as cd
+from scheduler.planner.core import greedy, verify
+from scheduler.planner.core.score import score, total
+from scheduler.planner.core.solve import prepare, solve
 from scheduler.planner.load import Request, find_series, load_instance
 from scheduler.planner.models import HostApplication, SeriesPlanning
 from scheduler.planner.phrases import phrase
-from scheduler.planner.score import score, total
-from scheduler.planner.solve import prepare, solve
 from scheduler.series.models import Series
 from scheduler.societies.models import Society
 from scheduler.venues.models import Venue

@@ -14,13 +14,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.planner.types import (
+from scheduler.planner.core.types import (
     ApplicationInput,
-    CampaignInput,
+    CampaignFacts,
     HostInput,
     Instance,
-    SeriesInput,
-    VenueInput,
+    SeriesFacts,
+    VenueFacts,
 )
 
 YEAR = 2027
@@ -30,11 +30,11 @@ CITIES = ["成都", "绵阳", "德阳", "宜宾", "南充", "乐山", "泸州", 
 CAPACITIES = [60, 100, 150, 220, 320, 500]  # six halls per city
 BIG_HALL = 48  # the one hall for 1,000 people (成都)
 SOCIETIES, BOOKINGS = 160, 1600
-SCIENCE_WEEK = CampaignInput(
-    id=1, name="科技活动周", first=date(YEAR, 5, 16), last=date(YEAR, 5, 29)
+SCIENCE_WEEK = CampaignFacts(
+    id=1, name="科技活动周", start_date=date(YEAR, 5, 16), end_date=date(YEAR, 5, 29)
 )
-ACADEMIC_MONTH = CampaignInput(
-    id=2, name="学术金秋月", first=date(YEAR, 10, 8), last=date(YEAR, 10, 31)
+ACADEMIC_MONTH = CampaignFacts(
+    id=2, name="学术金秋月", start_date=date(YEAR, 10, 8), end_date=date(YEAR, 10, 31)
 )
 
 # name, kind, sessions, minutes, slots, weekdays, months, spacing, people, per host,
@@ -57,7 +57,7 @@ def _local(day: date, hh_mm: str) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=TZ).astimezone(UTC)
 
 
-def _venues(rng: random.Random) -> list[VenueInput]:
+def _venues(rng: random.Random) -> list[VenueFacts]:
     busy = {v: [] for v in range(1, BIG_HALL + 1)}
     for _ in range(BOOKINGS):
         day = date(YEAR, 1, 1) + timedelta(days=rng.randrange(365))
@@ -72,12 +72,12 @@ def _venues(rng: random.Random) -> list[VenueInput]:
             closures = ((first, first + timedelta(days=40)),)
         quarter = ["东", "西", "南", "北", "中", "新"][(v - 1) % 6]
         out.append(
-            VenueInput(id=v, name=f"{city}{quarter}区会堂",
+            VenueFacts(id=v, name=f"{city}{quarter}区会堂",
                        city=city, capacity=CAPACITIES[(v - 1) % 6], buffer_minutes=30,
                        busy=tuple(sorted(busy[v])), closures=closures)
         )  # fmt: skip
     out.append(
-        VenueInput(id=BIG_HALL, name="天府国际会议中心", city="成都", capacity=1000,
+        VenueFacts(id=BIG_HALL, name="天府国际会议中心", city="成都", capacity=1000,
                    buffer_minutes=60, busy=tuple(sorted(busy[BIG_HALL])))
     )  # fmt: skip
     return out
@@ -96,11 +96,11 @@ def _hosts(rng: random.Random) -> list[HostInput]:
     return out
 
 
-def _series(region: int, n: int, kind: tuple) -> SeriesInput:
+def _series(region: int, n: int, kind: tuple) -> SeriesFacts:
     (name, kind_name, sessions, minutes, slots, weekdays, months, spacing, people, per_host,
      campaign, weekends, _apps) = kind  # fmt: skip
     city = CITIES[region * 2]
-    return SeriesInput(
+    return SeriesFacts(
         id=n, slug=f"r{region}-{kind_name}-{n}", name=f"{city}{name}", kind=kind_name,
         sessions=sessions, target_min=sessions, target_max=sessions, duration_minutes=minutes,
         slots=tuple(time(*map(int, s.split(":"))) for s in slots), weekdays=frozenset(weekdays),
@@ -166,7 +166,9 @@ def shared_hall(inst: Instance) -> Instance:
     November: only 天府国际会议中心 holds them, and it has five free days there (each series
     alone fits, both do not)."""
     first = date(YEAR, 11, 8)
-    window = CampaignInput(id=3, name="天府科学节", first=first, last=first + timedelta(days=9))
+    window = CampaignFacts(
+        id=3, name="天府科学节", start_date=first, end_date=first + timedelta(days=9)
+    )
     big = [replace(x, expected_attendance=900, campaign=window, min_spacing_days=2, city="",
                    weekdays=frozenset(), preferred_months=frozenset(), sessions=3,
                    target_min=3, target_max=3, slots=(time(9, 0),), duration_minutes=240)

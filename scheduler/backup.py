@@ -23,6 +23,7 @@ from flask import current_app
 
 from .extensions import db
 from .migrate import alembic_config
+from .search.models import is_search_index
 from .types import utcnow
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -216,11 +217,13 @@ def _sqlite_file() -> Path:
 
 
 def _sqlite_facts(conn: sqlite3.Connection) -> tuple[list[str], str | None]:
+    # The search index's FTS5 tables hold derived data, not rows of their own: not counted.
     names = [
         row[0]
         for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
+        if not is_search_index(row[0])
     ]
     revision = None
     if "alembic_version" in names:

@@ -105,7 +105,9 @@ def require_database(app: Flask) -> None:
     wrong DATABASE_URL, a server out of reach, a schema that needs init-db. Call it after
     every command is registered."""
     for name, command in app.cli.commands.items():
-        if command.callback is not None:
+        # The commands are module-level objects shared by every app made in one process
+        # (the tests make hundreds): wrap each once, not once per app.
+        if command.callback is not None and not getattr(command.callback, "checked", False):
             command.callback = _checked(command.callback, name not in NO_SCHEMA_NEEDED)
 
 
@@ -127,4 +129,6 @@ def _checked(callback, needs_schema: bool):
             raise click.ClickException(problem)
         return callback(*args, **kwargs)
 
-    return with_appcontext(run)
+    checked = with_appcontext(run)
+    checked.checked = True
+    return checked

@@ -15,8 +15,9 @@ RETRY_AFTER_SECONDS = 5
 INIT_DB = ".venv/bin/flask --app scheduler init-db"
 
 
-class BadInput(Exception):
-    """Invalid input from the user; ``message`` is already translated."""
+class RequestError(Exception):
+    """A request that cannot be done, answered with a clear 4xx (``status``) and a message
+    that is already translated. Catch this to handle any of them; its kinds are siblings."""
 
     status = 400
     error = "bad_request"
@@ -31,13 +32,23 @@ class BadInput(Exception):
         return {}
 
 
-class NotFound(BadInput):
+class BadInput(RequestError):
+    """Invalid input from the user: 400, ``field`` naming what is wrong when known."""
+
+
+class Forbidden(RequestError):
+    status = 403
+    error = "forbidden"
+
+
+class NotFound(RequestError):
     status = 404
     error = "not_found"
 
 
-class Conflict(BadInput):
-    """The change clashes with existing rows (a duplicate, a reference): 409."""
+class Conflict(RequestError):
+    """The change clashes with existing rows or the state of things (a duplicate, a
+    reference, a transition not allowed now): 409."""
 
     status = 409
     error = "conflict"
@@ -69,8 +80,8 @@ def error_response(status: int, error: str, message: str, **extra):
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(BadInput)
-    def handle_bad_input(exc: BadInput):
+    @app.errorhandler(RequestError)
+    def handle_request_error(exc: RequestError):
         extra = {"field": exc.field} if exc.field else {}
         extra.update(exc.extra())
         return error_response(exc.status, exc.error, exc.message, **extra)

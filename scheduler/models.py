@@ -11,6 +11,7 @@ from .jobs.models import JobRun, Reminder, SchedulerLease, SentNotice
 from .notifications.models import OutboxMessage
 from .people.models import Person
 from .planner.models import HostApplication, Plan, PlanSession, VenueClosure
+from .search.models import EventSearch
 from .series.models import Series, SeriesPlanning
 from .societies.models import Society, SocietyKind
 from .venues.models import Venue
@@ -23,6 +24,7 @@ __all__ = [
     "CampaignKind",
     "Event",
     "EventAudience",
+    "EventSearch",
     "FeedToken",
     "Holiday",
     "HostApplication",

@@ -12,6 +12,8 @@ from flask import Flask
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from config import ConfigError
+
 from .database import serialized_writes
 from .extensions import db
 from .types import utcnow
@@ -28,6 +30,35 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+# Other sites may frame /embed only (scheduler/share): EMBED_ORIGINS lists them.
+EMBED_ANCESTORS = "frame-ancestors 'self'"
+ORIGIN = re.compile(
+    r"https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?"
+)
+
+
+def embed_origins(value: str) -> tuple[str, ...]:
+    """EMBED_ORIGINS ("https://a.org, https://b.org") as origins, or ConfigError at start-up:
+    each goes into a CSP header as it is, so nothing but scheme, host and port."""
+    origins = []
+    for item in re.split(r"[\s,]+", value or ""):
+        origin = item.lower().removesuffix("/")
+        if not origin:
+            continue
+        if not ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                f"EMBED_ORIGINS: {item!r} is not an origin such as https://www.example.org "
+                "(scheme, host and an optional port; no path)"
+            )
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
+
+
+def embed_csp(origins: tuple[str, ...]) -> str:
+    """The site's policy with frame-ancestors opened to this site and ``origins``."""
+    return CSP.replace("frame-ancestors 'none'", " ".join((EMBED_ANCESTORS, *origins)))
 
 
 class RedisSignInGuard:
@@ -152,11 +183,15 @@ def safe_next(target: str | None) -> str | None:
 
 def init_security(app: Flask) -> None:
     app.extensions["sign_in_guard"] = sign_in_guard(app.config)
+    app.extensions["embed_csp"] = embed_csp(embed_origins(app.config.get("EMBED_ORIGINS", "")))
 
     @app.after_request
     def security_headers(response):
+        # X-Frame-Options cannot name origins: a page that may be framed goes without it.
+        framable = EMBED_ANCESTORS in response.headers.get("Content-Security-Policy", "")
         for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+            if not (framable and name == "X-Frame-Options"):
+                response.headers.setdefault(name, value)
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -30,6 +30,15 @@ ACTION_LABELS = {
 
 
 def register_template_helpers(app: Flask) -> None:
+    _register_assets(app)
+    for name, function in FILTERS.items():
+        app.add_template_filter(function, name)
+    app.add_template_global(action_label, "action_label")
+    app.context_processor(_globals)
+
+
+def _register_assets(app: Flask) -> None:
+    """Fingerprinted static URLs (cached for a year) and the favicon."""
     fingerprints: dict[str, str] = {}
 
     @app.template_global()
@@ -56,59 +65,71 @@ def register_template_helpers(app: Flask) -> None:
             response.cache_control.immutable = True
         return response
 
-    @app.template_filter("local_dt")
-    def local_dt(value: datetime, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt) if value else ""
 
-    @app.template_filter("local_date")
-    def local_date(value, fmt: str = "full") -> str:
-        if isinstance(value, datetime):
-            value = to_local(value).date()
-        return format_date(value, fmt) if value else ""
+def local_dt(value: datetime, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value else ""
 
-    @app.template_global()
-    def action_label(action: str) -> str:
-        """An audit entry's action in words ("create" -> "Created")."""
-        return str(ACTION_LABELS.get(action, action))
 
-    @app.template_filter("month_title")
-    def month_title(value) -> str:
-        """The locale's own way to name a month: 2031年6月, or June 2031."""
-        return format_skeleton("yMMMM", value, locale=get_locale() or "zh_CN")
+def local_date(value, fmt: str = "full") -> str:
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return format_date(value, fmt) if value else ""
 
-    @app.template_filter("zone_time")
-    def zone_time(value: datetime, zone: str) -> str:
-        """The time on the clock of an event's own zone ("10:00" in Europe/Berlin)."""
-        return to_local(value, ZoneInfo(zone)).strftime("%H:%M") if value and zone else ""
 
-    @app.template_filter("zone_date")
-    def zone_date(value: datetime, zone: str, fmt: str = "medium") -> str:
-        return format_date(to_local(value, ZoneInfo(zone)).date(), fmt) if value and zone else ""
+def action_label(action: str) -> str:
+    """An audit entry's action in words ("create" -> "Created")."""
+    return str(ACTION_LABELS.get(action, action))
 
-    @app.template_filter("local_time")
-    def local_time(value: datetime) -> str:
-        # "HH:mm" reads the same in every locale: strftime, not a Babel call per occurrence.
-        return to_local(value).strftime("%H:%M") if value else ""
 
-    @app.template_filter("local_moment")
-    def local_moment(value: datetime) -> str:
-        """A date and a 24-hour time in every language: 2027年3月13日 14:30, Mar 13, 2027 14:30."""
-        return f"{local_date(value, 'medium')} {local_time(value)}" if value else ""
+def month_title(value) -> str:
+    """The locale's own way to name a month: 2031年6月, or June 2031."""
+    return format_skeleton("yMMMM", value, locale=get_locale() or "zh_CN")
 
-    @app.context_processor
-    def globals_():
-        def url_with(**changes) -> str:
-            """The current page's URL with some query arguments changed (None removes)."""
-            args = request.args.to_dict(flat=True)
-            for key, value in changes.items():
-                if value is None:
-                    args.pop(key, None)
-                else:
-                    args[key] = value
-            if request.endpoint is None:  # an error page for an unknown address
-                return request.path + "?" + urlencode(args)
-            return url_for(request.endpoint, **(request.view_args or {}), **args)
 
-        locale = get_locale()
-        current = "zh_CN" if locale is None or locale.language == "zh" else "en"
-        return {"current_locale": current, "url_with": url_with}
+def zone_time(value: datetime, zone: str) -> str:
+    """The time on the clock of an event's own zone ("10:00" in Europe/Berlin)."""
+    return to_local(value, ZoneInfo(zone)).strftime("%H:%M") if value and zone else ""
+
+
+def zone_date(value: datetime, zone: str, fmt: str = "medium") -> str:
+    return format_date(to_local(value, ZoneInfo(zone)).date(), fmt) if value and zone else ""
+
+
+def local_time(value: datetime) -> str:
+    # "HH:mm" reads the same in every locale: strftime, not a Babel call per occurrence.
+    return to_local(value).strftime("%H:%M") if value else ""
+
+
+def local_moment(value: datetime) -> str:
+    """A date and a 24-hour time in every language: 2027年3月13日 14:30, Mar 13, 2027 14:30."""
+    return f"{local_date(value, 'medium')} {local_time(value)}" if value else ""
+
+
+FILTERS = {
+    "local_dt": local_dt,
+    "local_date": local_date,
+    "month_title": month_title,
+    "zone_time": zone_time,
+    "zone_date": zone_date,
+    "local_time": local_time,
+    "local_moment": local_moment,
+}
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (None removes)."""
+    args = request.args.to_dict(flat=True)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    if request.endpoint is None:  # an error page for an unknown address
+        return request.path + "?" + urlencode(args)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _globals() -> dict:
+    locale = get_locale()
+    current = "zh_CN" if locale is None or locale.language == "zh" else "en"
+    return {"current_locale": current, "url_with": url_with}

@@ -87,3 +87,11 @@ def test_revoked_tokens_stop_working(app, client):
     assert revoked.exit_code == 0, revoked.output
     assert client.get("/api/v1/events?status=draft", headers=headers).status_code == 400
     assert client.post("/api/v1/events", json={}, headers=headers).status_code == 401
+
+
+def test_each_command_is_wrapped_once_however_many_apps_are_made(app):
+    """The commands are shared by every app of the process: a second app must not wrap the
+    database check around them again (hundreds of apps in a test run made a RecursionError)."""
+    before = {name: c.callback for name, c in app.cli.commands.items()}
+    create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert {name: c.callback for name, c in app.cli.commands.items()} == before

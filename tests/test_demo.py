@@ -184,7 +184,7 @@ def test_series_sessions_and_campaign_activities(app):
     for year in (TODAY.year, TODAY.year + 1):
         sessions = by_series[("enterprise-biweekly", year)]
         assert 24 <= len(sessions) <= 26
-        assert all({o.slug for o in e.organizers} == partners for e in sessions)
+        assert all({o.slug for o in e.organizing_societies} == partners for e in sessions)
         assert all(e.start_at.astimezone(TZ).weekday() == 3 for e in sessions)
         assert max(Counter(e.host_id for e in sessions).values()) <= 3
 

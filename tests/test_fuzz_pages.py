@@ -58,6 +58,8 @@ QUERY_NAMES = (
     "q",
     "page",
     "per_page",
+    "limit",  # /embed
+    "url",  # /qr.svg
     "year",
     "lang",
     "status",

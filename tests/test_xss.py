@@ -143,6 +143,15 @@ class Page(HTMLParser):
 FOREIGN_ELEMENTS = {"img", "svg", "math", "iframe", "frame", "object", "embed", "base", "style"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
 SCRIPT_URL = re.compile(r"^(javascript|vbscript|data):")
+# The only images the application renders: its own QR codes (scheduler/share/views.py).
+OWN_IMAGE = re.compile(r"^/(qr\.svg\?url=[^\s\"<>]*|events/\d+/qr\.svg)$")
+
+
+def own_image(tag: str, attrs) -> bool:
+    values = dict(attrs)
+    return tag == "img" and bool(OWN_IMAGE.match(values.get("src") or "")) and len(values) <= 5
+
+
 # A content line of an unfolded .ics: a property name, parameters, a colon, the value.
 ICS_LINE = re.compile(rb"^[A-Z][A-Z0-9-]*[;:]")
 
@@ -185,7 +194,7 @@ class Checks:
         source = response.get_data(as_text=True)
         page = Page(source)
         for tag, attrs in page.elements:
-            if tag in FOREIGN_ELEMENTS:
+            if tag in FOREIGN_ELEMENTS and not own_image(tag, attrs):
                 self.fail(where, f"injected <{tag}> {attrs}")
             for name, attr in attrs:
                 if name.startswith("on"):
@@ -556,7 +565,7 @@ def event_values(event: Event) -> list[str]:
     values = [event.title, event.host.name]
     if event.description:
         values.append(event.description)
-    values += [s.name for s in event.cohosts] + [s.name for s in event.organizers]
+    values += [s.name for s in event.cohosts] + [s.name for s in event.organizing_societies]
     values += [p.name for p in event.speakers] + [p.title for p in event.speakers if p.title]
     if event.series:
         values.append(event.series.name)
@@ -833,7 +842,7 @@ def check_json(w: World, c: Checks, anon) -> None:
         c.equal("json:decision_reason", where, got["decision_reason"], event.decision_reason)
         c.equal("json:host", where, got["host"]["name"], event.host.name)
         c.equal("json:host-city", where, got["host"]["city"], event.host.city)
-        for key, rows in (("cohosts", event.cohosts), ("organizers", event.organizers)):
+        for key, rows in (("cohosts", event.cohosts), ("organizers", event.organizing_societies)):
             for item, row in zip(got[key], rows, strict=True):
                 c.equal(f"json:{key}", where, item["name"], row.name)
         for item, person in zip(got["speakers"], event.speakers, strict=True):
@@ -894,7 +903,8 @@ def check_json(w: World, c: Checks, anon) -> None:
     if public_list is not None:
         titles = {item["title"] for item in public_list["items"]}
         c.saw("json:search", value(0, "title"))
-        if titles != {value(0, "title"), value(0, "ititle")}:
+        # Search also finds events by the names they show (venue, host, ...: search/).
+        if not {value(0, "title"), value(0, "ititle")} <= titles:
             c.fail("search", f"found {titles!r}")
     for path, rows in (
         ("/api/v1/societies", w.societies),

@@ -2,19 +2,19 @@
 every caller manages their own."""
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from .. import directory_input as di
-from ..api import bp
-from ..api.directory import organizer_token
 from ..api.pagination import page_envelope, parse_page
+from ..api.request import api_user, json_body, organizer_token
 from ..errors import BadInput
-from ..events.api import api_user, json_body
 from ..extensions import db
 from ..timeutil import to_local
 from . import service
 from .models import ApiToken, User
+
+bp = Blueprint("accounts", __name__)  # nested under the API blueprint: api.accounts.*
 
 
 def _local(value):

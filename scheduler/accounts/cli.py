@@ -4,7 +4,7 @@ create-token|revoke-token|list-tokens."""
 import click
 from flask.cli import with_appcontext
 
-from ..errors import BadInput
+from ..errors import RequestError
 
 
 @click.command("create-user")
@@ -27,7 +27,7 @@ def create_user(email, password, role, society_slug, name):
 
     try:
         user = write(make_user, email, password, role, society_slug, name)
-    except BadInput as exc:
+    except RequestError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"created {user.role.value} {user.email}")
 
@@ -48,7 +48,7 @@ def invite_user(email, role, society_slug, name, locale):
             "locale": locale}  # fmt: skip
     try:
         user, url = write(invite, data, None)
-    except BadInput as exc:
+    except RequestError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"invited {user.role.value} {user.email}; the link works once: {url}")
 
@@ -63,7 +63,7 @@ def create_token(email, name):
 
     try:
         plain = issue_token(email, name)
-    except BadInput as exc:
+    except RequestError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(plain)
 

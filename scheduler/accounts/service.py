@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import directory_input as di
 from ..audit.service import record
-from ..errors import BadInput, Conflict, NotFound
+from ..errors import BadInput, Conflict, NotFound, RequestError
 from ..extensions import db
 from ..societies.models import Society
 from ..types import utcnow
@@ -203,7 +203,7 @@ def open_link(plain: str, lock: bool = False) -> AccountLink:
     return link
 
 
-class LinkGone(BadInput):
+class LinkGone(RequestError):
     status = 410
     error = "gone"
 

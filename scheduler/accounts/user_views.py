@@ -2,18 +2,17 @@
 deactivate and reactivate accounts."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..database import serialized_writes
-from ..errors import BadInput
+from ..errors import RequestError
 from ..extensions import db
 from ..societies.models import Society
 from . import service
 from .access import organizer_required
 from .models import Role, User
-from .views import bp
 
 EDITABLE = ("name", "role", "society", "locale")
 
@@ -36,7 +35,7 @@ def _change(action, done_message: str):
         with serialized_writes():
             message = action() or done_message
             db.session.commit()
-    except BadInput as exc:
+    except RequestError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return _page(exc.status)
@@ -44,13 +43,11 @@ def _change(action, done_message: str):
     return redirect(url_for("accounts.users"))
 
 
-@bp.get("/admin/users")
 @organizer_required
 def users():
     return _page()
 
 
-@bp.post("/admin/users")
 @organizer_required
 def invite():
     data = {key: request.form.get(key, "") for key in ("email", *EDITABLE)}
@@ -62,7 +59,6 @@ def invite():
     return _change(action, "")
 
 
-@bp.post("/admin/users/<int:user_id>")
 @organizer_required
 def update(user_id: int):
     user = service.get_user(user_id)
@@ -74,7 +70,6 @@ def update(user_id: int):
     return _change(action, _("%(email)s was updated.", email=user.email))
 
 
-@bp.post("/admin/users/<int:user_id>/invitation")
 @organizer_required
 def resend(user_id: int):
     user = service.get_user(user_id)
@@ -85,7 +80,6 @@ def resend(user_id: int):
     return _change(action, _("A new invitation was sent to %(email)s.", email=user.email))
 
 
-@bp.post("/admin/users/<int:user_id>/active")
 @organizer_required
 def set_active(user_id: int):
     user = service.get_user(user_id)
@@ -96,3 +90,12 @@ def set_active(user_id: int):
         else _("%(email)s was deactivated; their API tokens stop working.", email=user.email)
     )
     return _change(lambda: service.set_user_active(user, active, current_user), message)
+
+
+def register(bp: Blueprint) -> None:
+    """Hang the user pages on the accounts blueprint (endpoints accounts.<view>)."""
+    bp.add_url_rule("/admin/users", view_func=users)
+    bp.add_url_rule("/admin/users", view_func=invite, methods=["POST"])
+    bp.add_url_rule("/admin/users/<int:user_id>", view_func=update, methods=["POST"])
+    bp.add_url_rule("/admin/users/<int:user_id>/invitation", view_func=resend, methods=["POST"])
+    bp.add_url_rule("/admin/users/<int:user_id>/active", view_func=set_active, methods=["POST"])

@@ -11,10 +11,10 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from ..database import serialized_writes
-from ..errors import BadInput
+from ..errors import RequestError
 from ..extensions import db
 from ..security import safe_next
-from . import service
+from . import service, token_views, user_views
 
 bp = Blueprint("accounts", __name__)
 
@@ -95,7 +95,7 @@ def set_password(token: str):
                 token, request.form.get("password", ""), request.form.get("confirmation", "")
             )
             db.session.commit()
-    except BadInput as exc:
+    except RequestError as exc:
         db.session.rollback()
         if exc.status != 400:
             raise
@@ -106,4 +106,6 @@ def set_password(token: str):
     return redirect(url_for("accounts.login"))
 
 
-from . import token_views, user_views  # noqa: E402,F401  (register routes)
+# The token and user pages live in their own modules, on this blueprint.
+token_views.register(bp)
+user_views.register(bp)

@@ -16,7 +16,7 @@ from flask_login import current_user
 from .. import directory_input as di
 from ..accounts.access import organizer_only
 from ..database import MAX_ID
-from ..errors import BadInput
+from ..errors import RequestError
 from ..extensions import db
 from ..people import service as people
 from ..people.models import Person
@@ -160,7 +160,7 @@ def _simple_post(area: str, slug: str, action: Callable[[Area, object], str]):
     row = _row(a, slug)
     try:
         flash(action(a, row), "ok")
-    except BadInput as exc:
+    except RequestError as exc:
         flash(exc.message, "error")
     if request.form.get("back") == "list":
         return redirect(url_for("directory.list_rows", area=area, inactive=1))
@@ -182,7 +182,7 @@ def delete_row(area: str, slug: str):
     a = _area(area)
     try:
         di.write(a.delete, _row(a, slug), current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         flash(exc.message, "error")
         return redirect(url_for("directory.edit_row", area=area, slug=slug))
     flash(_("Deleted."), "ok")
@@ -204,7 +204,7 @@ def _closure_post(slug: str, change: Callable[[Venue], object], done: str):
     try:
         di.write(change, venue)
         flash(done, "ok")
-    except BadInput as exc:
+    except RequestError as exc:
         flash(exc.message, "error")
     return redirect(url_for("directory.edit_row", area="venues", slug=slug) + "#closures")
 

@@ -9,7 +9,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from .. import directory_input as di
-from ..errors import BadInput
+from ..errors import RequestError
 from ..extensions import db
 from ..societies.models import SocietyKind
 
@@ -37,13 +37,13 @@ def save_form(form, parsers: Mapping[str, Callable], change: Callable, *args, la
         for name, value in form.service_data().items():
             try:
                 parsers[name](value, str(form[name].label.text) if labels else name)
-            except BadInput as exc:
+            except RequestError as exc:
                 form[name].errors, ok = [exc.message], False
     if not ok:
         return None, None
     try:
         return di.write(change, *args, form.service_data(), current_user), None
-    except BadInput as exc:
+    except RequestError as exc:
         if exc.field in form._fields and exc.field != "csrf_token":
             form[exc.field].errors = [exc.message]
             return None, None

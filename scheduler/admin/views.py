@@ -7,13 +7,14 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..accounts.access import organizer_only
-from ..errors import BadInput, error_response
+from ..errors import BadInput, RequestError, error_response
 from ..events import workflow
 from ..events.enums import EventKind
 from ..events.models import Event
 from ..events.queries import event_loader_options, parse_filters
 from ..extensions import db
-from ..feeds.importer import import_ics, read_bounded, too_large
+from ..feeds.importer import import_ics
+from ..feeds.reader import read_bounded, too_large
 from ..societies.models import Society
 from .queue import queue_page
 
@@ -58,7 +59,7 @@ def bulk_approve():
         try:
             workflow.approve(event, current_user, request.form.get("reason", ""))
             approved += 1
-        except BadInput as exc:
+        except RequestError as exc:
             db.session.rollback()
             refused.append(f"{event.title}: {exc.message}")
     flash(_("%(n)s events approved.", n=approved), "ok")
@@ -82,7 +83,7 @@ def import_calendar():
                 approve="approve" in request.form,
                 by=current_user,
             )
-        except BadInput as exc:
+        except RequestError as exc:
             error = exc.message
     return _import_page(result, error, 400 if error else 200)
 

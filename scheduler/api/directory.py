@@ -1,15 +1,13 @@
-"""Read-only directory endpoints: societies, venues, people, series, campaigns."""
+"""Read-only directory endpoints (societies, venues, people, series, campaigns) and the
+JSON shapes the areas' write endpoints answer with."""
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from ..accounts.auth import user_from_bearer
 from ..campaigns.models import Campaign
-from ..errors import NotFound, fail
-from ..events.api import api_user
+from ..errors import NotFound
 from ..events.enums import EventKind
 from ..events.queries import parse_enum_arg
 from ..extensions import db
@@ -18,8 +16,11 @@ from ..series.models import Series, SeriesPlanning
 from ..societies.models import Society, SocietyKind
 from ..timeutil import to_local
 from ..venues.models import Venue
-from . import bp
 from .pagination import page_envelope, parse_page
+from .request import viewer_is_organizer
+
+# Nested under the API blueprint: api.directory.list_societies, ...
+bp = Blueprint("directory", __name__)
 
 
 def _paged(stmt, to_json):
@@ -32,20 +33,6 @@ def _paged(stmt, to_json):
 def _kind_filter(stmt, column, enum_cls):
     kinds = parse_enum_arg(request.args, "kind", enum_cls)
     return stmt.where(column.in_(kinds)) if kinds else stmt
-
-
-def organizer_token():
-    """The organizer behind the bearer token of a directory write (401 without, 403 else)."""
-    user = api_user()
-    if not user.is_organizer:
-        fail(403, _("Only organizers may do this."))
-    return user
-
-
-def viewer_is_organizer() -> bool:
-    """Contacts and limits are for organizers (bearer token or signed-in session)."""
-    user = user_from_bearer(request) or (current_user if current_user.is_authenticated else None)
-    return bool(user is not None and user.is_organizer)
 
 
 def society_to_json(s: Society, private: bool = False) -> dict:

@@ -1,13 +1,14 @@
 """The society's synced calendar in the JSON API (bearer token: its editors, organizers)."""
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 
-from ..api import bp
+from ..api.request import api_user, json_body
 from ..errors import NotFound
-from ..events.api import api_user, json_body
 from ..timeutil import to_local
 from . import service
 from .models import CalendarSource
+
+bp = Blueprint("calendar_sync", __name__)  # nested under the API blueprint: api.calendar_sync.*
 
 PATH = "/societies/<slug>/calendar-source"
 

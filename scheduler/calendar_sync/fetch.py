@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from flask_babel import gettext as _
 
-from ..feeds.importer import Limits, too_large
+from ..feeds.reader import Limits, too_large
 from .addresses import SCHEMES, Address, _literal, address_refusal, default_port
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from ..accounts.models import User
 from ..audit.service import record
-from ..errors import BadInput, Conflict, NotFound
+from ..errors import BadInput, Conflict, NotFound, RequestError
 from ..events import workflow
 from ..events.enums import EventStatus
 from ..events.models import Event, Occurrence
@@ -210,7 +210,7 @@ def sync_source(source: CalendarSource, now: datetime | None = None) -> SyncRepo
         return _finish(_still_there(source_id), SyncReport(SyncOutcome.NOT_MODIFIED), now)
     try:
         result = import_ics(fetched.body, slug, by=workflow.SYSTEM, submit=submit)
-    except BadInput as exc:
+    except RequestError as exc:
         db.session.rollback()
         return _failed(_still_there(source_id), exc.message, now)
     source = _still_there(source_id)
@@ -283,7 +283,7 @@ def _retire(event: Event) -> dict:
             workflow.cancel(event, workflow.SYSTEM, reason)
         else:
             workflow.withdraw(event, workflow.SYSTEM, reason)
-    except BadInput as exc:
+    except RequestError as exc:
         db.session.rollback()
         return {**item, "outcome": "skipped", "reason": exc.message}
     return {**item, "outcome": event.status.value, "reason": reason}

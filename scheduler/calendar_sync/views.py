@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..errors import BadInput
+from ..errors import RequestError
 from ..extensions import db
 from . import service
 from .models import SyncMode, SyncOutcome
@@ -24,7 +24,7 @@ def _society(slug: str):
     return society
 
 
-def _render(society, values: dict | None = None, error: BadInput | None = None):
+def _render(society, values: dict | None = None, error: RequestError | None = None):
     source = service.source_of(society)
     if values is None and source is not None:
         values = {"url": source.url, "mode": source.mode.value, "active": source.active}
@@ -57,7 +57,7 @@ def save(slug: str):
     }
     try:
         service.save_source(society, data, current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         db.session.rollback()
         return _render(society, data, exc)
     flash(_("The calendar address was saved."), "ok")
@@ -84,7 +84,7 @@ def delete(slug: str):
     society = _society(slug)
     try:
         service.delete_source(society, current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         flash(exc.message, "error")
         return redirect(url_for(".page", slug=slug))
     flash(_("The calendar is no longer synced; its events stay as they are."), "ok")

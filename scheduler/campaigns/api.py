@@ -2,17 +2,18 @@
 api/directory.py."""
 
 import sqlalchemy as sa
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
 from .. import directory_input as di
-from ..api import bp
-from ..api.directory import campaign_to_json, organizer_token
+from ..api.directory import campaign_to_json
+from ..api.request import json_body, organizer_token
 from ..errors import NotFound
-from ..events.api import json_body
 from ..extensions import db
 from . import service
 from .models import Campaign
+
+bp = Blueprint("campaigns", __name__)  # nested under the API blueprint: api.campaigns.*
 
 
 def campaign_or_404(slug: str) -> Campaign:

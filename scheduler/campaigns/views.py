@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from .. import directory_input as di
 from ..admin.directory_forms import save_form
-from ..errors import BadInput, fail
+from ..errors import RequestError, fail
 from ..extensions import db
 from . import service
 from .forms import CampaignForm
@@ -81,7 +81,7 @@ def edit_campaign(slug: str):
 def delete_campaign(slug: str):
     try:
         di.write(service.delete_campaign, _campaign(slug), current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         flash(exc.message, "error")
         return redirect(url_for("campaigns_admin.edit_campaign", slug=slug))
     flash(_("Deleted."), "ok")

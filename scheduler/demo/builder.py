@@ -347,7 +347,7 @@ class DemoBuilder:
             created_by_id=(editor or self.organizer).id,
         )
         ev.cohosts = [self.societies[c] for c in cohosts]
-        ev.organizers = [self.societies[o] for o in organizers]
+        ev.organizing_societies = [self.societies[o] for o in organizers]
         ev.speakers = list(speakers)
         ev.audiences = audiences
         db.session.add(ev)

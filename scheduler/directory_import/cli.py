@@ -4,8 +4,8 @@
 import click
 from flask import Flask
 
-from ..errors import BadInput
-from ..feeds.importer import Limits
+from ..errors import RequestError
+from ..feeds.reader import Limits
 from .importer import OUTCOMES, import_directory
 from .reader import KINDS
 
@@ -26,7 +26,7 @@ def register_import_cli(app: Flask) -> None:
         try:
             result = import_directory(data, click.format_filename(path).rsplit("/", 1)[-1], None,
                                       kind=kind, dry_run=dry_run, skip_bad=skip_bad)  # fmt: skip
-        except BadInput as exc:
+        except RequestError as exc:
             raise click.ClickException(exc.message) from None
         for item in result.items:
             line = f"{item.sheet}  row {item.row:<5} {item.outcome:9}  {item.label}"

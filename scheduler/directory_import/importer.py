@@ -15,7 +15,7 @@ from ..accounts import service as accounts
 from ..accounts.models import User
 from ..database import serialized_writes
 from ..directory_input import audit_value
-from ..errors import BadInput
+from ..errors import BadInput, RequestError
 from ..extensions import db
 from ..people import service as people
 from ..people.models import Person
@@ -192,7 +192,7 @@ def _row(sheet: Sheet, row, by, skipping: bool, seen: dict) -> Item:
         with db.session.begin_nested():
             item.outcome, item.label, row_id = _apply(sheet.kind, row.values, by, seen)
         seen[row_id] = row.number
-    except BadInput as exc:
+    except RequestError as exc:
         item.outcome, item.message = "skipped" if skipping else "error", exc.message
     except (sa.exc.IntegrityError, sa.exc.DataError):
         # What the services did not foresee, the database refuses: this row only.

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import organizer_only
-from ..errors import BadInput, fail
-from ..feeds.importer import Limits, read_bounded, too_large
+from ..errors import BadInput, RequestError, fail
+from ..feeds.reader import Limits, read_bounded, too_large
 from .blanks import XLSX_TYPE, template_csv, template_xlsx
 from .importer import import_directory
 from .reader import KINDS
@@ -24,7 +24,7 @@ def upload():
     if request.method == "POST":
         try:
             result = _import()
-        except BadInput as exc:
+        except RequestError as exc:
             error, status = exc.message, exc.status
     return render_template(
         "admin/directory_import.html", result=result, error=error, kinds=KINDS,

@@ -1,13 +1,12 @@
 """Event endpoints of the JSON API: reads for everyone, writes with a bearer token."""
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.auth import user_from_bearer
-from ..accounts.models import User
-from ..api import bp
 from ..api.pagination import page_envelope, parse_page
+from ..api.request import api_user, json_body
 from ..database import MAX_ID
 from ..errors import BadInput, NotFound, fail
 from . import workflow
@@ -17,6 +16,8 @@ from .models import Event
 from .queries import get_event, load_events, page_events, parse_filters
 from .serialize import event_to_json
 from .visibility import may_view
+
+bp = Blueprint("events", __name__)  # nested under the API blueprint: api.events.*
 
 
 @bp.get("/events")
@@ -40,21 +41,7 @@ def show_event(event_id: int):
     return jsonify(event_to_json(events[0], occurrences[event_id]))
 
 
-# --- writes: bearer token only (the API is exempt from CSRF, so cookies must not count) ---
-
-
-def api_user() -> User:
-    user = user_from_bearer(request)
-    if user is None:
-        fail(401, _("Send an API token: Authorization: Bearer <token>."))
-    return user
-
-
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput(_("The request body must be a JSON object."))
-    return body
+# --- writes: bearer token only (api/request.py: the API is exempt from CSRF) ---
 
 
 def _event_or_404(event_id: int) -> Event:

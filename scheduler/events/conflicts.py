@@ -6,6 +6,7 @@ number of queries per check does not grow with the number of events.
 """
 
 import calendar
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,12 +19,13 @@ from ..bounded import values_in
 from ..extensions import db
 from ..holidays.service import holidays_for_range
 from ..people.models import Person
+from ..rules.clearing import POOL, clearing_suggestions
 from ..rules.policy import policy_for
-from ..series.models import HostMode, Series
 from ..timeutil import event_zone, local_day_range, local_zone, to_local
 from ..types import utcnow
 from ..venues.models import Venue
-from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventKind
+from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES
+from .facts import campaign_facts, host_maximum, series_facts, venue_facts
 from .models import Event, EventAudience, Occurrence, event_speakers
 from .recurrence import expand
 
@@ -221,13 +223,15 @@ def _other_venues(p: rules.Proposal, event: Event) -> tuple[tuple, dict]:
         .limit(10)
         .subquery("candidates")
     )
-    first, last = p.slots[0]
+    # Every occurrence must fit there: a suggested venue is checked for all of them.
+    first, last = min(s for s, _ in p.slots), max(e for _, e in p.slots)
     booked = sa.and_(
         Occurrence.venue_id == candidates.c.id,
         Occurrence.start_at < last + timedelta(days=1),
         Occurrence.blocked_until > first - timedelta(days=1),
         Occurrence.holds_slot.is_(True),
         Occurrence.cancelled.is_(False),
+        Occurrence.event_id != (p.event_id or 0),
     )
     rows = db.session.execute(
         sa.select(candidates, Occurrence.start_at, Occurrence.end_at)
@@ -241,17 +245,6 @@ def _other_venues(p: rules.Proposal, event: Event) -> tuple[tuple, dict]:
         if row.start_at is not None:
             busy.setdefault(row.id, []).append((row.start_at, row.end_at))
     return tuple(facts.values()), busy
-
-
-def venue_facts(v: Venue) -> rules.VenueFacts:
-    return rules.VenueFacts(
-        id=v.id,
-        name=v.name,
-        city=v.city,
-        capacity=v.capacity,
-        buffer_minutes=v.buffer_minutes,
-        is_online=v.is_online,
-    )
 
 
 def _holiday_facts(p: rules.Proposal, tz) -> rules.HolidayFacts:
@@ -290,27 +283,10 @@ def build_context(event: Event, p: rules.Proposal, now: datetime) -> rules.Conte
         now=now,
         policy=policy_for(p.kind),
         venue=venue_facts(event.venue) if event.venue is not None else None,
-        series=rules.SeriesFacts(
-            id=series.id,
-            name=series.name,
-            target_max=series.target_max,
-            max_per_host=_host_maximum(series, p.host_id),
-            min_spacing_days=series.min_spacing_days,
-            avoid_holidays=series.avoid_holidays,
-        )
+        series=series_facts(series, max_per_host=host_maximum(series, p.host_id))
         if series
         else None,
-        campaign=rules.CampaignFacts(
-            id=campaign.id,
-            name=campaign.name,
-            start_date=campaign.start_date,
-            end_date=campaign.end_date,
-            launch_at=campaign.launch_at,
-            event_kinds=frozenset(campaign.event_kinds or ()),
-            kind_names=_kind_names(campaign.event_kinds, p.kind),
-        )
-        if campaign
-        else None,
+        campaign=campaign_facts(campaign, p.kind) if campaign else None,
         holidays=_holiday_facts(p, tz),
         bookings=tuple(load_bookings(p, max(SUGGESTION_WINDOW, spacing))),
         series_year_counts=series_counts,
@@ -362,27 +338,16 @@ def _speaker_month_counts(p: rules.Proposal, people: dict, tz) -> dict:
     return counts
 
 
-def _host_maximum(series: Series, host_id: int) -> int | None:
-    """The series' maximum per host, none for its fixed host (it takes every session)."""
-    if series.host_mode == HostMode.FIXED and series.fixed_host_id == host_id:
-        return None
-    return series.max_per_host
-
-
-def _kind_names(kinds, own: str) -> dict:
-    """Event kind value -> its name in the user's language (for the campaign kind rule)."""
-    wanted = {*(kinds or ()), own}
-    return {k.value: str(k.label) for k in EventKind if k.value in wanted}
-
-
 def check_event(event: Event, now: datetime | None = None) -> list[rules.Finding]:
-    """All findings for an event (saved or not), in the current user's language."""
+    """All findings for an event (saved or not), in the current user's language; each
+    suggestion offered clears every error (checked in memory with the same context)."""
     now = now or utcnow()
     with db.session.no_autoflush:
         p = proposal_for(event)
         if p.filed_at is None:
             p = rules.Proposal(**{**p.__dict__, "filed_at": now})
-        return rules.check(p, build_context(event, p, now))
+        ctx = replace(build_context(event, p, now), suggestion_pool=POOL)
+        return clearing_suggestions(p, ctx, rules.check(p, ctx))
 
 
 def _iso(value: datetime, tz=None) -> str:

@@ -1,7 +1,6 @@
 """Event input from the API, the portal form and the importer: validated before anything
 is written. Every problem becomes a BadInput naming the field, in the user's language."""
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -9,6 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from pydantic import ValidationError
 
 from ..campaigns.models import Campaign
 from ..database import MAX_ID
@@ -26,6 +26,7 @@ from ..timeutil import (
     zone_of,
 )
 from ..venues.models import Venue
+from . import schemas
 from .enums import Audience, EventKind
 from .recurrence import (
     RecurrenceError,
@@ -35,19 +36,19 @@ from .recurrence import (
     normalize_rrule,
 )
 
-MAX_TITLE, MAX_DESCRIPTION, MAX_URL = 200, 20_000, 500
 # C0 controls but tab and line breaks, and DEL: iCalendar text and XML (Excel) cannot carry
 # them, and PostgreSQL refuses NUL.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MIN_YEAR, MAX_YEAR = 1970, 2100
-MAX_RDATES = 500
 
-# Fields an API/portal body may carry, and which model attribute each sets.
-FIELDS = (
-    "title", "description", "kind", "series", "campaign", "start", "end", "all_day", "rrule",
-    "exdates", "venue", "online_url", "host", "cohosts", "organizers", "speakers", "audiences",
-    "expected_attendance", "is_major", "overrides", "timezone", "rdates",
-)  # fmt: skip
+# The fields an API/portal body may carry, their shapes and limits are declared once in
+# schemas.EventInput (each sets the model attribute of its name); these group them for the
+# messages of check_shape.
+REFS = ("series", "campaign", "venue", "host")
+REF_LISTS = ("cohosts", "organizers", "speakers")
+# Input fields (and audit names) whose Event attribute is named otherwise.
+ATTRIBUTES = {"organizers": "organizing_societies"}
+TEXTS = ("title", "description", "online_url")
 
 
 @dataclass
@@ -61,8 +62,9 @@ class EventInput:
         """Set the present values on ``event``; returns {field: [old, new]} for the audit."""
         changes = {}
         for name, value in self.values.items():
-            old = _audit_value(getattr(event, name, None))
-            setattr(event, name, value)
+            attribute = ATTRIBUTES.get(name, name)
+            old = _audit_value(getattr(event, attribute, None))
+            setattr(event, attribute, value)
             new = _audit_value(value)
             if old != new:
                 changes[name] = [old, new]
@@ -81,21 +83,71 @@ def _audit_value(value):
     return value
 
 
-def _text(body, name, limit, required=False) -> str:
-    value = body.get(name)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise BadInput(_("%(field)s must be text.", field=name), field=name)
-    value = value.strip()
+def check_shape(body: dict, model=None):
+    """The body validated against its declared model (types, enums, limits); the first
+    problem becomes a BadInput naming the field, in the words parse_event_input always used."""
+    try:
+        return (model or schemas.EventInput).model_validate(body)
+    except ValidationError as exc:
+        raise _shape_error(exc.errors(), body) from None
+
+
+def _shape_error(errors: list, body: dict) -> BadInput:
+    unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
+    if unknown:
+        return BadInput(_("Unknown field: %(field)s.", field=", ".join(unknown)), unknown[0])
+    error = errors[0]
+    name = str(error["loc"][0])
+    return BadInput(_shape_message(name, error, body.get(name)), field=name)
+
+
+def _shape_message(name: str, error: dict, value) -> str:
+    kind = error["type"]
+    if name in TEXTS:
+        if kind == "string_too_long":
+            limit = error["ctx"]["max_length"]
+            return _("%(field)s is longer than %(limit)s characters.", field=name, limit=limit)
+        return _("%(field)s must be text.", field=name)
+    if name in REFS:
+        return _("%(field)s must be an id or a slug.", field=name)
+    if name in (*REF_LISTS, "audiences") and kind == "list_type":
+        return _("%(field)s must be a list.", field=name)
+    if name in REF_LISTS:
+        return _("%(field)s must be a list of ids or slugs.", field=name)
+    if name in ("all_day", "is_major"):
+        return _("%(field)s must be true or false.", field=name)
+    if name in ("start", "end"):
+        return _("%(field)s is required.", field=name)
+    if name == "timezone":
+        return _("Unknown time zone: %(value)s.", value=str(value)[:64])
+    return _fixed_shape_message(name)
+
+
+def _fixed_shape_message(name: str) -> str:
+    messages = {
+        "kind": lambda: _(
+            "kind must be one of: %(allowed)s.", allowed=", ".join(EventKind.values())
+        ),
+        "audiences": lambda: _(
+            "audiences must be among: %(allowed)s.", allowed=", ".join(Audience.values())
+        ),
+        "expected_attendance": lambda: _("expected_attendance must be a whole number from 0."),
+        "rrule": lambda: _("rrule is not a valid recurrence rule."),
+        "exdates": lambda: _("exdates must be a list of local dates or date-times."),
+        "rdates": lambda: _("rdates must be a list of local dates (all-day) or date-times."),
+        "overrides": lambda: _(
+            "overrides must map a date of the repetition to a new start and end."
+        ),
+    }
+    return messages.get(name, lambda: _("The request is not valid."))()
+
+
+def _text(body, name, required=False) -> str:
+    """Text already shaped by the model: stripped, and free of control characters."""
+    value = (body.get(name) or "").strip()
     if required and not value:
         raise BadInput(_("%(field)s is required.", field=name), field=name)
     refuse_control_characters(value, name)
-    if len(value) > limit:
-        raise BadInput(
-            _("%(field)s is longer than %(limit)s characters.", field=name, limit=limit),
-            field=name,
-        )
     return value
 
 
@@ -177,19 +229,6 @@ def _refs(model, values, name: str) -> list:
     return rows
 
 
-def _whole_number(value) -> int:
-    """A count from JSON (an int, or an integral float) or a form (ASCII digits); -1 when it
-    is none (so "²", "1e999", Infinity and NaN are refused, never overflow)."""
-    if value in (None, ""):
-        return 0
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value.is_integer() else -1
-    if isinstance(value, str):
-        value = value.strip()
-        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
-    return value if isinstance(value, int) else -1
-
-
 def _bool(body, name) -> bool:
     value = body.get(name, False)
     if isinstance(value, bool):
@@ -206,19 +245,14 @@ def parse_event_input(body, current=None) -> EventInput:
     the keys present are changed and the rest are taken from it for cross-field checks."""
     if not isinstance(body, dict):
         raise BadInput(_("The request body must be a JSON object."))
-    unknown = set(body) - set(FIELDS)
-    if unknown:
-        raise BadInput(
-            _("Unknown field: %(field)s.", field=", ".join(sorted(unknown))),
-            field=sorted(unknown)[0],
-        )
+    shape = check_shape(body)
     out = EventInput(present=set(body))
     v = out.values
     creating = current is None
     if creating or "title" in body:
-        v["title"] = _text(body, "title", MAX_TITLE, required=True)
+        v["title"] = _text(body, "title", required=True)
     if "description" in body:
-        v["description"] = _text(body, "description", MAX_DESCRIPTION)
+        v["description"] = _text(body, "description")
     if creating or "kind" in body:
         try:
             v["kind"] = EventKind(body.get("kind") or "")
@@ -250,19 +284,12 @@ def parse_event_input(body, current=None) -> EventInput:
                 field="audiences",
             ) from None
     if "online_url" in body:
-        url = _text(body, "online_url", MAX_URL)
+        url = _text(body, "online_url")
         if url and not url.startswith(("https://", "http://")):
             raise BadInput(_("online_url must start with https://."), field="online_url")
         v["online_url"] = url
     if "expected_attendance" in body:
-        number = _whole_number(body["expected_attendance"])
-        value = body["expected_attendance"]
-        if isinstance(value, bool) or number < 0 or number > 1_000_000:
-            raise BadInput(
-                _("expected_attendance must be a whole number from 0."),
-                field="expected_attendance",
-            )
-        v["expected_attendance"] = number
+        v["expected_attendance"] = shape.expected_attendance or 0
     if "is_major" in body:
         v["is_major"] = _bool(body, "is_major")
     _parse_time(body, current, out)
@@ -294,7 +321,7 @@ def _parse_time(body, current, out: EventInput) -> None:
     if end - start > timedelta(days=366):
         raise BadInput(_("An event may last at most a year."), field="end")
     rrule = body.get("rrule", current.rrule if current else "") or ""
-    if not isinstance(rrule, str) or len(rrule) > 500:
+    if not isinstance(rrule, str):  # a stored rule is text; a body's is shaped by the model
         raise BadInput(_("rrule is not a valid recurrence rule."), field="rrule")
     rrule = normalize_rrule(rrule)
     kept = _kept_keys(body, current, tz)
@@ -389,7 +416,7 @@ def _rdates(value, all_day: bool, tz, start: datetime, strict: bool) -> list[str
     wrong = BadInput(
         _("rdates must be a list of local dates (all-day) or date-times."), field="rdates"
     )
-    if not isinstance(value, list) or len(value) > MAX_RDATES:
+    if not isinstance(value, list) or len(value) > schemas.MAX_RDATES:
         raise wrong
     keys = set()
     for text in value:
@@ -444,7 +471,7 @@ def _overrides(value, all_day: bool, tz) -> dict:
     wrong = BadInput(
         _("overrides must map a date of the repetition to a new start and end."), "overrides"
     )
-    if not isinstance(value, dict) or len(value) > 500:
+    if not isinstance(value, dict) or len(value) > schemas.MAX_OVERRIDES:
         raise wrong
     out = {}
     for key, change in value.items():

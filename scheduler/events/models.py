@@ -17,6 +17,7 @@ from ..societies.models import Society
 from ..types import UTCDateTime, utcnow
 from ..venues.models import Venue
 from .enums import Audience, EventKind, EventStatus
+from .schemas import MAX_RRULE, MAX_TITLE, MAX_URL, MAX_ZONE_NAME
 
 event_cohosts = sa.Table(
     "event_cohosts",
@@ -72,7 +73,7 @@ class Event(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(MAX_TITLE))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
     status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus), default=EventStatus.DRAFT)
@@ -83,19 +84,19 @@ class Event(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"))
     host_id: Mapped[int] = mapped_column(sa.ForeignKey("societies.id"))
     venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id"))
-    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    online_url: Mapped[str] = mapped_column(sa.String(MAX_URL), default="")
 
     # First occurrence, UTC. All-day events start at local midnight; end is exclusive.
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     all_day: Mapped[bool] = mapped_column(default=False)
     # RFC 5545 RRULE (without "RRULE:") expanded in local time, and excluded local starts.
-    rrule: Mapped[str] = mapped_column(sa.String(500), default="")
+    rrule: Mapped[str] = mapped_column(sa.String(MAX_RRULE), default="")
     exdates: Mapped[list] = mapped_column(sa.JSON, default=list)
     # Single occurrences moved: {local start in the rule: {"start": ..., "end": ...}} (local).
     overrides: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     # The IANA zone the rule repeats in (an import's TZID); "" is the association's TIMEZONE.
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    timezone: Mapped[str] = mapped_column(sa.String(MAX_ZONE_NAME), default="", server_default="")
     # Extra local starts (RFC 5545 RDATE) in the form of exdates, in the event's zone.
     rdates: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
 
@@ -120,7 +121,9 @@ class Event(db.Model):
     campaign: Mapped[Campaign | None] = relationship()
     venue: Mapped[Venue | None] = relationship()
     cohosts: Mapped[list[Society]] = relationship(secondary=event_cohosts, order_by=Society.id)
-    organizers: Mapped[list[Society]] = relationship(
+    # The societies that co-organize the event (table event_organizers), not users with
+    # the organizer role.
+    organizing_societies: Mapped[list[Society]] = relationship(
         secondary=event_organizers, order_by=Society.id
     )
     speakers: Mapped[list[Person]] = relationship(secondary=event_speakers, order_by=Person.id)

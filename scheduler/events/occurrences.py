@@ -62,6 +62,13 @@ def occurrence_change(event: Event, key: str, body: dict) -> dict:
         return {"overrides": overrides, "exdates": [x for x in exdates if x != key]}
     if body.get("cancelled") is True:
         overrides.pop(key, None)
-        return {"overrides": overrides, "exdates": [*exdates, key]}
+        return {"overrides": overrides, "exdates": exdates if key in exdates else [*exdates, key]}
     overrides[key] = {"start": body.get("start"), "end": body.get("end")}
     return {"overrides": overrides}
+
+
+def changes_nothing(event: Event, key: str, body: dict) -> bool:
+    """True when ``occurrence_change`` would leave the event as it is (a re-import)."""
+    fields = occurrence_change(event, key, body)
+    current = {"overrides": dict(event.overrides or {}), "exdates": list(event.exdates or [])}
+    return all(current[name] == value for name, value in fields.items())

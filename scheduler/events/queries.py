@@ -18,6 +18,7 @@ from ..campaigns.models import Campaign
 from ..errors import BadInput
 from ..extensions import db
 from ..people.models import Person
+from ..search.query import text_condition
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_midnight_utc, local_to_utc
@@ -48,6 +49,7 @@ class EventFilters:
     society_ids: list[int] = field(default_factory=list)
     venue_ids: list[int] = field(default_factory=list)
     campaign_ids: list[int] = field(default_factory=list)
+    speaker_ids: list[int] = field(default_factory=list)
     cities: list[str] = field(default_factory=list)
     audiences: list[Audience] = field(default_factory=list)
     statuses: list[EventStatus] = field(default_factory=lambda: list(PUBLIC_STATUSES))
@@ -74,6 +76,7 @@ class EventFilters:
             self.text,
             tuple(sorted(self.event_ids)),
             self.viewer_society_id,
+            tuple(sorted(self.speaker_ids)),
         )
 
     def occurrence_conditions(self) -> list:
@@ -98,6 +101,11 @@ class EventFilters:
             conds.append(Event.venue_id.in_(self.venue_ids))
         if self.campaign_ids:
             conds.append(Event.campaign_id.in_(self.campaign_ids))
+        if self.speaker_ids:
+            speaking = sa.select(event_speakers.c.event_id).where(
+                event_speakers.c.person_id.in_(self.speaker_ids)
+            )
+            conds.append(Event.id.in_(speaking))
         if self.society_ids:
             # One IN over a UNION of two index look-ups; an OR would scan every event.
             hosted = sa.select(Event.id).where(Event.host_id.in_(self.society_ids))
@@ -127,11 +135,20 @@ class EventFilters:
             )
             conds.append(Event.id.in_(tagged))
         if self.text:
-            pattern = f"%{self.text}%"
-            conds.append(sa.or_(Event.title.ilike(pattern), Event.description.ilike(pattern)))
+            # Titles, descriptions and every name an event shows (scheduler/search/).
+            conds.append(text_condition(self.text))
         if self.viewer_society_id is not None:
             conds.append(visible_to_society(self.viewer_society_id))
         return conds
+
+
+def speaks_in_public():
+    """True for a Person who speaks at a public event: only they have a page and a feed."""
+    return sa.exists(
+        sa.select(event_speakers.c.event_id)
+        .join(Event, Event.id == event_speakers.c.event_id)
+        .where(event_speakers.c.person_id == Person.id, Event.status.in_(PUBLIC_STATUSES))
+    )
 
 
 def _split(args, name: str) -> list[str]:
@@ -240,6 +257,7 @@ def parse_filters(args, allow_status: bool = False) -> EventFilters:
     filters.society_ids = _resolve_slugs(args, "society", Society, by_name=True)
     filters.venue_ids = _resolve_slugs(args, "venue", Venue)
     filters.campaign_ids = _resolve_slugs(args, "campaign", Campaign)
+    filters.speaker_ids = _resolve_slugs(args, "speaker", Person)
     filters.cities = _split(args, "city")
     filters.text = (args.get("q") or "").strip()[:100]
     return filters
@@ -253,10 +271,14 @@ def event_loader_options():
         selectinload(Event.campaign),
         selectinload(Event.venue),
         selectinload(Event.cohosts),
-        selectinload(Event.organizers),
+        selectinload(Event.organizing_societies),
         selectinload(Event.speakers),
         selectinload(Event.audience_rows),
     )
+
+
+def _active_slug(model):
+    return sa.case((model.active.is_(True), model.slug), else_=sa.null())
 
 
 def _shown_select(*extra_columns):
@@ -280,6 +302,10 @@ def _shown_select(*extra_columns):
             ),
             Venue.name.label("venue_name"),
             Venue.city.label("venue_city"),
+            # Slugs of the public pages the names link to (None: inactive, no page).
+            _active_slug(Society).label("host_slug"),
+            _active_slug(Series).label("series_slug"),
+            _active_slug(Venue).label("venue_slug"),
             *extra_columns,
         )
         .select_from(Occurrence)
@@ -290,13 +316,14 @@ def _shown_select(*extra_columns):
     )
 
 
-def list_occurrences(filters: EventFilters, limit: int | None = None) -> list[sa.Row]:
+def list_occurrences(
+    filters: EventFilters, limit: int | None = None, newest_first: bool = False
+) -> list[sa.Row]:
     """Occurrences matching the filters, by start time, as rows of what a list shows."""
-    stmt = (
-        _shown_select()
-        .where(*filters.occurrence_conditions())
-        .order_by(Occurrence.start_at, Occurrence.id)
-    )
+    order = (Occurrence.start_at, Occurrence.id)
+    if newest_first:
+        order = tuple(column.desc() for column in order)
+    stmt = _shown_select().where(*filters.occurrence_conditions()).order_by(*order)
     if limit:
         stmt = stmt.limit(limit)
     return list(db.session.execute(stmt))
@@ -412,7 +439,8 @@ def load_events(ids: list[int], start: datetime | None = None, end: datetime | N
         occurrences[occ.event_id].append(occ)
     for event in events:
         for name in ("cohosts", "organizers", "speakers", "audience_rows"):
-            set_committed_value(event, name, related.get((event.id, name), []))
+            attribute = "organizing_societies" if name == "organizers" else name
+            set_committed_value(event, attribute, related.get((event.id, name), []))
         if start is None and end is None:
             set_committed_value(event, "occurrences", occurrences[event.id])
     return [by_id[i] for i in ids if i in by_id], occurrences
@@ -452,13 +480,26 @@ def _related_rows(ids: list[int]) -> dict[tuple[int, str], list]:
     return related
 
 
+class Linked(str):
+    """A name that also carries the slug of its public page (None: it has none); templates
+    print it as the name."""
+
+    slug: str | None = None
+
+    @classmethod
+    def of(cls, name: str, slug: str | None) -> "Linked":
+        linked = cls(name)
+        linked.slug = slug or None
+        return linked
+
+
 @dataclass(frozen=True)
 class EventPage:
     """What the public event page shows beyond the event's own row."""
 
-    cohosts: list[str]
-    organizers: list[str]
-    speakers: list[tuple[str, str]]  # (name, title)
+    cohosts: list[Linked]
+    organizers: list[Linked]
+    speakers: list[tuple[Linked, str]]  # (name, title)
     audiences: list[Audience]
     dates: list[datetime]  # the occurrences' starts, for a repeating event
 
@@ -482,23 +523,35 @@ def get_public_event(event_id: int) -> tuple[Event, EventPage] | None:
     empty = sa.literal("")
     names = sa.union_all(
         *(
-            sa.select(sa.literal(role).label("role"), Society.id, Society.name, empty)
+            sa.select(
+                sa.literal(role).label("role"),
+                Society.id,
+                Society.name,
+                empty,
+                _active_slug(Society).label("slug"),
+            )
             .join(t, t.c.society_id == Society.id)
             .where(t.c.event_id == event_id)
             for t, role in ((event_cohosts, "cohosts"), (event_organizers, "organizers"))
         ),
-        sa.select(sa.literal("speakers"), Person.id, Person.name, Person.title)
+        sa.select(
+            sa.literal("speakers"), Person.id, Person.name, Person.title, _active_slug(Person)
+        )
         .join(event_speakers, event_speakers.c.person_id == Person.id)
         .where(event_speakers.c.event_id == event_id),
-        sa.select(sa.literal("audiences"), sa.literal(0), EventAudience.audience, empty).where(
-            EventAudience.event_id == event_id
-        ),
+        sa.select(
+            sa.literal("audiences"), sa.literal(0), EventAudience.audience, empty, empty
+        ).where(EventAudience.event_id == event_id),
     ).subquery("names")
     found: dict[str, list] = {"cohosts": [], "organizers": [], "speakers": [], "audiences": []}
-    for role, _id, name, title in db.session.execute(
+    for role, _id, name, title, slug in db.session.execute(
         sa.select(names).order_by(names.c.role, *names.c[1:3])
     ):
-        found[role].append((name, title) if role == "speakers" else name)
+        if role == "audiences":
+            found[role].append(name)
+        else:
+            linked = Linked.of(name, slug)
+            found[role].append((linked, title) if role == "speakers" else linked)
     dates = []
     if event.is_recurring:
         dates = list(

@@ -51,7 +51,7 @@ def event_to_json(event: Event, occurrences: list[Occurrence] | None = None) -> 
         "campaign": ref(event.campaign),
         "host": ref(event.host, "city"),
         "cohosts": [ref(s) for s in event.cohosts],
-        "organizers": [ref(s) for s in event.organizers],
+        "organizers": [ref(s) for s in event.organizing_societies],
         "venue": ref(event.venue, "city", "is_online"),
         "online_url": event.online_url or None,
         "speakers": [

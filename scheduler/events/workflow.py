@@ -3,7 +3,9 @@
 Each operation checks permission and the allowed transition, runs the conflict rules where
 they matter, writes the change, its audit entry and its notifications in one transaction,
 and bumps SEQUENCE when the public sees the change. Pages, the API and the importer call
-these functions; nothing else sets ``event.status``.
+these functions; nothing else sets ``event.status``, slots or occurrences (a test scans for
+it: tests/events/test_one_way_in.py). The areas above (notices, reminders) hear of each change
+through ``signals.events_changed``, sent when the unit of work is complete, before its commit.
 
 Every change first re-reads its event under a row lock (``_locked``) and checks the status
 there, so of two racing requests the later one sees the earlier one's result: a lost race is
@@ -24,12 +26,11 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User
 from ..audit.service import record
 from ..database import lock_keys, serialized_writes
-from ..errors import BadInput
+from ..errors import BadInput, Conflict, Forbidden
 from ..extensions import db
-from ..jobs import reminders
-from ..notifications.service import queue_event_notice
 from ..rules import Finding, has_errors
 from ..types import utcnow
+from . import signals
 from .conflicts import check_event, finding_to_json
 from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
 from .input import parse_event_input, refuse_control_characters
@@ -47,13 +48,15 @@ _in_batch = ContextVar("workflow_batch", default=False)
 
 
 @contextmanager
-def batch():
-    """Run several operations as one transaction (the importer): operations flush instead of
-    committing; wrap each in ``db.session.begin_nested()`` to drop just that one on refusal."""
+def batch(summary: signals.Summary | None = None):
+    """Run several operations as one transaction (the importer, a plan): operations flush
+    instead of committing; wrap each in ``db.session.begin_nested()`` to drop just that one on
+    refusal. With ``summary`` the receivers tell each society once about the whole batch."""
     with serialized_writes():
         token = _in_batch.set(True)
         try:
             yield
+            signals.send(summary)
             db.session.commit()
         except BaseException:
             db.session.rollback()
@@ -70,6 +73,7 @@ def _commit() -> None:
     if _in_batch.get():
         db.session.flush()
     else:
+        signals.send()
         db.session.commit()
 
 
@@ -91,16 +95,8 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 
-class Forbidden(BadInput):
-    status = 403
-    error = "forbidden"
-
-
-class TransitionRefused(BadInput):
+class TransitionRefused(Conflict):
     """The change is not allowed now (status 409); ``findings`` say why, when rules did."""
-
-    status = 409
-    error = "conflict"
 
     def __init__(self, message: str, findings: list[Finding] | None = None):
         super().__init__(message)
@@ -152,6 +148,13 @@ def may_manage(user: User | None, event: Event) -> bool:
     return user.is_organizer or (event.host_id is not None and event.host_id == user.society_id)
 
 
+def may_edit(user: User | None, event: Event) -> bool:
+    """May ``user`` change the event's fields (and its dates one by one) now?"""
+    if not may_manage(user, event):
+        return False
+    return event.status in (ORGANIZER_EDITABLE if user.is_organizer else EDITOR_EDITABLE)
+
+
 def _require_manager(user: User, event: Event) -> None:
     if not may_manage(user, event):
         raise Forbidden(_("Only the host society and organizers may change this event."))
@@ -162,7 +165,7 @@ _FRESH = (
     selectinload(Event.occurrences),
     selectinload(Event.speakers),
     selectinload(Event.cohosts),
-    selectinload(Event.organizers),
+    selectinload(Event.organizing_societies),
     selectinload(Event.audience_rows),
 )
 
@@ -222,6 +225,26 @@ def _clean_reason(reason, required: bool) -> str:
         raise BadInput(_("The reason is longer than %(n)s characters.", n=MAX_REASON), "reason")
     refuse_control_characters(reason, "reason")
     return reason
+
+
+def _log(event: Event, action: str, by, changes: dict, reason: str = "", old_start=None) -> None:
+    """The audit entry of a change, and its note for the receivers of ``events_changed``."""
+    record("event", event.id, action, by, changes, reason)
+    signals.note(
+        signals.EventChange(
+            event.id,
+            action,
+            event.status.value,
+            reason,
+            event.title,
+            event.start_at,
+            event.end_at,
+            event.venue.name if event.venue else "",
+            event.host_id,
+            tuple(s.id for s in event.cohosts),
+            old_start,
+        )
+    )
 
 
 def _save_slots(event: Event) -> None:
@@ -284,7 +307,7 @@ def create_event(
         db.session.flush()
         sync_occurrences(event)
         db.session.flush()
-        record("event", event.id, "create", by, changes)
+        _log(event, "create", by, changes)
         findings = check_event(event, now)
         _commit()
     return Outcome(event, findings)
@@ -307,9 +330,12 @@ def preview(data: dict, by: User, event: Event | None = None) -> list[Finding]:
         db.session.rollback()  # forget the in-memory changes
 
 
-def update_event(event: Event, data, by: User, now: datetime | None = None) -> Outcome:
+def update_event(
+    event: Event, data, by: User, now: datetime | None = None, plan_note: tuple | None = None
+) -> Outcome:
     """Change an event's fields. Events holding their slot are re-checked before saving.
-    ``data`` may be a function of the locked, fresh event that returns the fields."""
+    ``data`` may be a function of the locked, fresh event that returns the fields.
+    ``plan_note`` ({"plan": id} or {"undo": id}, reason): a plan moved it; said in the audit."""
     _require_manager(by, event)
     editable = ORGANIZER_EDITABLE if by.is_organizer else EDITOR_EDITABLE
     with _locked(event) as seen:
@@ -332,10 +358,11 @@ def update_event(event: Event, data, by: User, now: datetime | None = None) -> O
             _rollback()
             raise TransitionRefused(_("The change would create a conflict."), findings)
         _save_slots(event)
-        reminders.follow_event(event, old_start)  # re-anchor its unsent reminders
         if changes and event.status in PUBLIC_STATUSES:
             event.sequence += 1
-        record("event", event.id, "update", by, changes)
+        _log(event, "update", by, changes, old_start=old_start)
+        if plan_note is not None:
+            record("event", event.id, "plan", by, *plan_note)
         _commit()
     return Outcome(event, findings)
 
@@ -352,7 +379,42 @@ def delete_draft(event: Event, by: User) -> None:
     with _locked(event) as seen:
         if event.status != S.DRAFT:
             _refuse(event, seen, _("Only drafts can be deleted; cancel or withdraw instead."))
-        record("event", event.id, "delete", by, {"title": [event.title, None]})
+        _log(event, "delete", by, {"title": [event.title, None]})
+        db.session.delete(event)
+        _commit()
+
+
+# --- a plan's events (planner/apply.py), always inside one ``batch()`` ---------------------
+
+
+def _require_batch(name: str) -> None:
+    if not _in_batch.get():
+        raise RuntimeError(f"workflow.{name} runs only inside workflow.batch()")
+
+
+def release_slots(event_ids: list[int]) -> None:
+    """Let these events stop holding their slots for the rest of the batch, so that a plan
+    can swap the dates of two of them: each holds its slot again once it is updated (and
+    the batch must do so, or roll back)."""
+    _require_batch("release_slots")
+    if event_ids:
+        db.session.execute(
+            sa.update(Occurrence)
+            .where(Occurrence.event_id.in_(event_ids))
+            .values(holds_slot=False)
+            .execution_options(synchronize_session="fetch")
+        )
+        db.session.flush()
+
+
+def remove_planned(event: Event, by, reason: str, plan_id: int) -> None:
+    """Take an event a plan created off the calendar (the plan's undo): an approved one is
+    cancelled first, so its host hears of it and its reminders go, then it is deleted."""
+    _require_batch("remove_planned")
+    if event.status == S.APPROVED:
+        cancel(event, by, reason)
+    with _locked(event):
+        _log(event, "delete", by, {"plan": plan_id}, reason)
         db.session.delete(event)
         _commit()
 
@@ -413,10 +475,7 @@ def _transition(
         if rule.target in PUBLIC_STATUSES:
             event.sequence += 1
         _save_slots(event)
-        record("event", event.id, action, by, changes, reason)
-        queue_event_notice(event, rule.target.value, reason)
-        if action == "cancel":
-            reminders.drop_for_cancelled(event, reason)
+        _log(event, action, by, changes, reason)
         _commit()
     return Outcome(event, findings)
 
@@ -507,7 +566,7 @@ def record_attendance(event: Event, by: User, actual_attendance) -> Outcome:
             _refuse(event, seen, _("Attendance is recorded once the event is completed."))
         changes = {"actual_attendance": [event.actual_attendance, count]}
         event.actual_attendance = count
-        record("event", event.id, "record_attendance", by, changes)
+        _log(event, "record_attendance", by, changes)
         _commit()
     return Outcome(event)
 

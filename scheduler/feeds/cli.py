@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from ..errors import BadInput
+from ..errors import RequestError
 
 
 @click.command("import-ics")
@@ -13,13 +13,14 @@ from ..errors import BadInput
 @click.option("--approve", is_flag=True, help="Approve valid events instead of submitting.")
 def import_ics_command(path, society_slug, approve):
     """Import events from an .ics file; lists each as created/updated/unchanged/skipped."""
-    from .importer import import_ics, read_bounded
+    from .importer import import_ics
+    from .reader import read_bounded
 
     with open(path, "rb") as file:
         data = read_bounded(file)
     try:
         result = import_ics(data, society_slug, approve=approve)
-    except BadInput as exc:
+    except RequestError as exc:
         raise click.ClickException(exc.message) from None
     for note in result.notes:
         click.echo(note)

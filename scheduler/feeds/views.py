@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from ..campaigns.models import Campaign
-from ..errors import BadInput
+from ..errors import RequestError
 from ..events.enums import EventKind
 from ..events.models import Event
-from ..events.queries import EventFilters, parse_filters
+from ..events.queries import EventFilters, parse_filters, speaks_in_public
 from ..extensions import db
+from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
 from ..types import utcnow
@@ -32,6 +33,7 @@ SCOPES = {
     "societies": (Society, "society_ids"),
     "venues": (Venue, "venue_ids"),
     "campaigns": (Campaign, "campaign_ids"),
+    "speakers": (Person, "speaker_ids"),
 }
 
 
@@ -49,8 +51,8 @@ def rate_limit():
         return response
 
 
-@bp.errorhandler(BadInput)
-def bad_input(exc: BadInput):
+@bp.errorhandler(RequestError)
+def bad_input(exc: RequestError):
     return plain_error(exc.status, exc.message)
 
 
@@ -141,10 +143,13 @@ def calendar():
     return serve(scope, "calendar.ics")
 
 
-@bp.get("/feeds/<any(series, societies, venues, campaigns):kind>/<slug>.ics")
+@bp.get("/feeds/<any(series, societies, venues, campaigns, speakers):kind>/<slug>.ics")
 def scoped(kind: str, slug: str):
     model, attribute = SCOPES[kind]
-    row = db.session.scalar(sa.select(model).where(model.slug == slug))
+    stmt = sa.select(model).where(model.slug == slug)
+    if model is Person:  # a person is public only as the speaker of a public event
+        stmt = stmt.where(speaks_in_public())
+    row = db.session.scalar(stmt)
     if row is None:
         _missing(_("No such feed: %(slug)s.", slug=slug))
     color = getattr(row, "color", None)

@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from ..errors import BadInput
+from ..errors import RequestError
 from ..extensions import db
 
 
@@ -23,7 +23,7 @@ def import_holidays(path, year, official):
 
     try:
         result = import_schedule(path, year, official=official)
-    except BadInput as exc:
+    except RequestError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(
         f"{result.year}: {len(result.days_off)} days off and "

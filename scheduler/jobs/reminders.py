@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import selectinload
 
 from ..database import serialized_writes
 from ..events.enums import EventStatus
 from ..events.models import Event, Occurrence
+from ..events.signals import EventChange, events_changed
 from ..extensions import db
 from ..notifications import service as notices
 from ..timeutil import event_zone
@@ -367,7 +369,7 @@ def _queue_batch(ids: list[int], now: datetime) -> int:
     return count
 
 
-# --- hooks called by events/workflow.py inside its transaction ------------------------------
+# --- following the workflow (``events_changed``, inside the change's transaction) --------
 
 
 def follow_event(event: Event, old_start: datetime) -> None:
@@ -386,17 +388,23 @@ def follow_event(event: Event, old_start: datetime) -> None:
     _apply(follow(_stored(rows), slots, wanted_emails, shift))
 
 
-def drop_for_cancelled(event: Event, reason: str) -> int:
-    """The event was cancelled: drop its pending reminders, and send the cancellation notice
-    to every reminder recipient the workflow's notice has not reached (one each)."""
+def drop_pending(event_id: int) -> None:
+    """The event was cancelled: its unsent reminders go (the cancellation notice reaches
+    every reminder recipient: notifications.service.notice_recipients)."""
     db.session.execute(
-        sa.delete(Reminder).where(Reminder.event_id == event.id, Reminder.state == PENDING)
+        sa.delete(Reminder).where(Reminder.event_id == event_id, Reminder.state == PENDING)
     )
-    db.session.flush()
-    reached = notices.recipients_already_told(event.id, "cancelled")
-    count = 0
-    for email, locale in recipients_of([event])[event.id]:
-        if email not in reached:
-            notices.queue_event_notice_to(event, "cancelled", email, locale, reason)
-            count += 1
-    return count
+
+
+def on_events_changed(sender, changes: tuple[EventChange, ...], **extra) -> None:
+    for change in changes:
+        if change.action == "cancel":
+            drop_pending(change.event_id)
+        elif change.action == "update" and change.old_start is not None:
+            event = db.session.get(Event, change.event_id)
+            if event is not None:
+                follow_event(event, change.old_start)
+
+
+def init_app(app: Flask) -> None:
+    events_changed.connect(on_events_changed)  # once per process: connecting is idempotent

@@ -1,15 +1,15 @@
 """Composing messages and queueing them in the outbox: one row per recipient, in the
 recipient's language (Chinese unless their account chose English), in the caller's
-transaction. Delivery is the mailer's business (``mailer.py``)."""
+transaction. Event notices follow the workflow's ``events_changed`` signal (``init_app``
+connects), which arrives inside the change's transaction. Delivery is the mailer's business
+(``mailer.py``)."""
 
 from collections.abc import Iterable
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import Flask, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -17,10 +17,12 @@ from ..accounts.models import Role, User
 from ..events.enums import PUBLIC_STATUSES
 from ..events.models import Event
 from ..events.queries import EventFilters
+from ..events.signals import EventChange, Summary, events_changed
 from ..extensions import db
 from ..feeds.service import FeedScope, build_feed
 from ..feeds.version import Version
 from ..i18n import N_
+from ..societies.models import Society
 from ..urls import absolute_url
 from .models import OutboxMessage
 
@@ -130,11 +132,27 @@ def queue_message(
 # --- event notices -------------------------------------------------------------------------
 
 
-def _notice_recipients(event: Event, kind: str) -> list[tuple[str, str]]:
-    """Organizers for submissions, the host side (contact and editors) for the rest."""
-    if kind in ("submitted", "withdrawn"):
+# The notice each workflow action sends: the status the event is in afterwards.
+NOTICE_ACTIONS = frozenset(
+    {"submit", "withdraw", "approve", "reject", "request_changes", "cancel", "complete"}
+)
+
+
+def notice_recipients(change: EventChange) -> list[tuple[str, str]]:
+    """Organizers for submissions, the host side (contact and editors) for the rest; a
+    cancellation also reaches the co-hosts' contacts, who would have had its reminders."""
+    if change.status in ("submitted", "withdrawn"):
         return organizers()
-    return society_people(event.host)
+    host = db.session.get(Society, change.host_id)
+    people = society_people(host) if host is not None else []
+    if change.status != "cancelled" or not change.cohost_ids:
+        return people
+    cohosts = db.session.scalars(
+        sa.select(Society.contact_email)
+        .where(Society.id.in_(change.cohost_ids))
+        .order_by(Society.id)
+    )
+    return with_locales([*(email for email, _ in people), *cohosts])
 
 
 def event_link(event: Event) -> str:
@@ -147,11 +165,7 @@ def event_link(event: Event) -> str:
 
 def queue_event_notice_to(
     event: Event, kind: str, email: str, locale: str, reason: str = ""
-) -> OutboxMessage | None:
-    collected = _collector.get()
-    if collected is not None:
-        collected.add(event, kind, [(email, locale)])
-        return None
+) -> OutboxMessage:
     with force_locale(locale):
         subject = _(SUBJECTS[kind], title=event.title)
     template = "attendance_request" if kind == "completed" else "event_notice"
@@ -163,33 +177,40 @@ def queue_event_notice_to(
         reason=reason,
         event_url=event_link(event),
         manage_url=absolute_url("portal.event_page", event_id=event.id),
-        attendance_url=absolute_url("jobs.attendance", event_id=event.id),
+        attendance_url=absolute_url("portal.attendance", event_id=event.id),
     )
     return queue_message(f"event_{kind}", email, locale, subject, body, event_id=event.id)
 
 
-def queue_event_notice(event: Event, kind: str, reason: str = "") -> int:
-    """Add one outbox row per recipient to the current transaction; returns how many.
-    Inside ``summarized_notices`` the notice joins the summary instead."""
-    recipients = _notice_recipients(event, kind)
-    collected = _collector.get()
-    if collected is not None:
-        collected.add(event, kind, recipients)
-        return 0
-    for email, locale in recipients:
-        queue_event_notice_to(event, kind, email, locale, reason)
-    return len(recipients)
+def queue_event_notices(changes: Iterable[EventChange]) -> int:
+    """One outbox row per recipient of each change's notice; returns how many."""
+    count = 0
+    for change in changes:
+        event = db.session.get(Event, change.event_id)
+        if change.action not in NOTICE_ACTIONS or event is None:
+            continue
+        for email, locale in notice_recipients(change):
+            queue_event_notice_to(event, change.status, email, locale, change.reason)
+            count += 1
+    return count
 
 
-def recipients_already_told(event_id: int, kind: str) -> set[str]:
-    """Who already has an ``event_<kind>`` message about this event (flush first)."""
-    return set(
-        db.session.scalars(
-            sa.select(sa.func.lower(OutboxMessage.recipient)).where(
-                OutboxMessage.event_id == event_id, OutboxMessage.kind == f"event_{kind}"
-            )
-        )
-    )
+def on_events_changed(
+    sender, changes: tuple[EventChange, ...], summary: Summary | None = None, **extra
+) -> None:
+    """The receiver of ``events_changed``, inside the change's transaction."""
+    if summary is None:
+        queue_event_notices(changes)
+        return
+    collected = NoticeSummary()
+    for change in changes:
+        if change.action in NOTICE_ACTIONS:
+            collected.add(change, notice_recipients(change))
+    queue_summaries(collected, summary.subject, summary.params)
+
+
+def init_app(app: Flask) -> None:
+    events_changed.connect(on_events_changed)  # once per process: connecting is idempotent
 
 
 def queue_reminder(event: Event, reminder) -> OutboxMessage:
@@ -224,8 +245,8 @@ NOT_SUMMARIZED = frozenset({"submitted", "withdrawn"})
 
 @dataclass(frozen=True)
 class SummaryLine:
-    """One event's change, as it was when the workflow queued its notice (undo then deletes
-    the event, so nothing is read from it later but its id)."""
+    """One event's change, as it was when the workflow made it (undo then deletes the
+    event, so nothing is read from it later but its id)."""
 
     kind: str
     event_id: int
@@ -241,38 +262,21 @@ class NoticeSummary:
 
     lines: dict[tuple[str, str], list[SummaryLine]] = field(default_factory=dict)
 
-    def add(self, event: Event, kind: str, recipients: list[tuple[str, str]]) -> None:
-        if kind in NOT_SUMMARIZED:
+    def add(self, change: EventChange, recipients: list[tuple[str, str]]) -> None:
+        if change.status in NOT_SUMMARIZED:
             return
         line = SummaryLine(
-            kind,
-            event.id,
-            event.title,
-            event.start_at,
-            event.end_at,
-            event.venue.name if event.venue else "",
+            change.status,
+            change.event_id,
+            change.title,
+            change.start_at,
+            change.end_at,
+            change.venue,
         )
         for recipient in recipients:
             found = self.lines.setdefault(recipient, [])
             if line not in found:
                 found.append(line)
-
-
-_collector: ContextVar[NoticeSummary | None] = ContextVar("notice_summary", default=None)
-
-
-@contextmanager
-def summarized_notices(subject: str, **params):
-    """Inside the block, event notices are collected; when it ends without an error, each
-    host society gets one message listing its events. ``subject`` is an ``N_`` msgid
-    formatted with ``params`` in each recipient's language. Use it inside the transaction."""
-    summary = NoticeSummary()
-    token = _collector.set(summary)
-    try:
-        yield summary
-    finally:
-        _collector.reset(token)
-    queue_summaries(summary, subject, params)
 
 
 def queue_summaries(summary: NoticeSummary, subject: str, params: dict) -> int:

@@ -30,8 +30,9 @@ from .store import Entry, PageStore
 # JSON reads of the API whose data the version covers (series plans and venue closures
 # are not in it, so /series and closures are always built).
 API_READS = frozenset({
-    "api.list_events", "api.show_event", "api.list_societies", "api.list_venues",
-    "api.list_people", "api.show_person", "api.list_campaigns", "api.openapi_document",
+    "api.events.list_events", "api.events.show_event", "api.openapi_document",
+    "api.directory.list_societies", "api.directory.list_venues", "api.directory.list_people",
+    "api.directory.show_person", "api.directory.list_campaigns",
 })  # fmt: skip
 UNCACHED = frozenset({"public.healthz"})
 # An anonymous session holds at most these (Flask-Login marks any session without a user
@@ -48,10 +49,10 @@ class Pending(NamedTuple):
 
 
 def cacheable_endpoint(endpoint: str | None) -> bool:
-    """Every page of the public blueprint but /healthz, and the API reads above."""
+    """Every page of the public and share blueprints but /healthz, and the API reads above."""
     if endpoint is None or endpoint in UNCACHED:
         return False
-    return endpoint.startswith("public.") or endpoint in API_READS
+    return endpoint.startswith(("public.", "share.")) or endpoint in API_READS
 
 
 def anonymous() -> bool:

@@ -1,17 +1,18 @@
 """People writes of the JSON API (organizers, bearer token); reads are in api/directory.py."""
 
 import sqlalchemy as sa
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
 from .. import directory_input as di
-from ..api import bp
-from ..api.directory import organizer_token, person_to_json
+from ..api.directory import person_to_json
+from ..api.request import json_body, organizer_token
 from ..errors import NotFound
-from ..events.api import json_body
 from ..extensions import db
 from . import service
 from .models import Person
+
+bp = Blueprint("people", __name__)  # nested under the API blueprint: api.people.*
 
 
 def person_or_404(slug: str) -> Person:

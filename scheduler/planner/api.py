@@ -1,14 +1,13 @@
 """Planner endpoints of the JSON API: run, read, accept and undo plans (organizers), and host
 applications (editors for their society, organizers for any)."""
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.auth import user_from_bearer
-from ..api import bp
+from ..api.request import api_user, json_body
 from ..errors import BadInput, fail
-from ..events.api import api_user, json_body
 from ..extensions import db
 from ..series.models import Series
 from . import applications as apps
@@ -16,6 +15,8 @@ from .apply import accept_plan, get_plan, run_plan, undo_plan
 from .load import parse_request, parse_year
 from .models import Plan
 from .serialize import plan_summary, plan_to_json
+
+bp = Blueprint("planner", __name__)  # nested under the API blueprint: api.planner.*
 
 
 def _organizer(user):

@@ -14,9 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..audit.service import record
 from ..database import MAX_ID, serialized_writes
-from ..errors import BadInput, NotFound
+from ..errors import BadInput, Forbidden, NotFound
 from ..events.input import refuse_control_characters
-from ..events.workflow import Forbidden
 from ..extensions import db
 from ..people.models import Person
 from ..series.models import Series

@@ -4,8 +4,9 @@ Running writes only the plan (a draft) — never the calendar. Accepting turns t
 sessions into events through the workflow, in one transaction: new sessions are created,
 submitted and approved (the approval's audit entry names the plan, "plan #12"); accepted
 sessions that re-planning moved are updated; anything refused rolls everything back.
-Undo cancels the events the plan created through the workflow (hosts are told), then
-removes them, and puts moved sessions back, so the calendar is as it was before.
+Undo removes the events the plan created through the workflow (approved ones are cancelled
+first, so hosts are told), and puts moved sessions back, so the calendar is as it was before.
+Hosts get one summary per society of each accept and undo (``signals.Summary``).
 
 Both lock the plan row, its series (by id) and its events in that order and check the plan's
 status there: of two racing requests the later one gets 409 and writes nothing, and a plan
@@ -22,32 +23,29 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
 from ..database import lock_keys, serialized_writes
-from ..errors import BadInput
+from ..errors import BadInput, Conflict
 from ..events import workflow
 from ..events.conflicts import finding_to_json
 from ..events.enums import SLOT_HOLDING_STATUSES, EventStatus
 from ..events.models import Event, Occurrence
+from ..events.signals import Summary
 from ..extensions import db
 from ..i18n import N_
-from ..notifications.service import summarized_notices
 from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_zone
 from ..types import utcnow
 from ..venues.models import Venue
-from . import verify
+from .core import verify
+from .core.solve import PlanInputError, solve
 from .load import Request, campaign_in_year, load_instance
 from .models import HostApplication, Plan, PlanSession, PlanStatus, SeriesPlanning, SolverStatus
 from .phrases import phrase_all
-from .solve import PlanInputError, solve
 
 
-class PlanRefused(BadInput):
+class PlanRefused(Conflict):
     """The plan cannot be accepted or undone now (409)."""
-
-    status = 409
-    error = "conflict"
 
 
 def _stale(plan_id: int, why: str) -> str:
@@ -283,7 +281,7 @@ def accept_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
     now = now or utcnow()
     plan_id, seen = plan.id, plan.status
     try:
-        with workflow.batch(), summarized_notices(N_("Plan #%(id)s accepted"), id=plan_id):
+        with workflow.batch(Summary(N_("Plan #%(id)s accepted"), {"id": plan_id})):
             _lock_plan(plan, seen, PlanStatus.DRAFT,
                        _("Plan #%(id)s is %(status)s; only draft plans can be accepted.",
                          id=plan.id, status=plan.status.label))  # fmt: skip
@@ -296,7 +294,7 @@ def accept_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
             _lock_speakers(speakers)
             campaigns = _campaign_slugs(plan)
             moved = [s for s in sessions if s.change == "moved"]
-            _release([s.replaces_event_id for s in moved])
+            workflow.release_slots([s.replaces_event_id for s in moved])
             for s in sessions:
                 if s.change == "kept":
                     _still_held(events.get(s.replaces_event_id))
@@ -326,19 +324,6 @@ def _check_acceptable(plan: Plan) -> None:
 def _still_held(event: Event | None) -> None:
     if event is None or event.status not in SLOT_HOLDING_STATUSES:
         raise workflow.TransitionRefused(_("an accepted session was cancelled meanwhile"))
-
-
-def _release(event_ids: list[int]) -> None:
-    """Let moved events stop holding their old slots while the plan moves them, so two
-    accepted sessions can swap dates; each takes its new slot when it is updated."""
-    if event_ids:
-        db.session.execute(
-            sa.update(Occurrence)
-            .where(Occurrence.event_id.in_(event_ids))
-            .values(holds_slot=False)
-            .execution_options(synchronize_session="fetch")
-        )
-        db.session.flush()
 
 
 def _create(s: PlanSession, by, reason, title, speakers, campaigns, now) -> None:
@@ -378,8 +363,7 @@ def _move(s: PlanSession, by, reason) -> None:
         "host": s.host.slug,
     }
     with db.session.begin_nested():
-        workflow.update_event(event, body, by)
-        record("event", event.id, "plan", by, {"plan": s.plan_id}, reason)
+        workflow.update_event(event, body, by, plan_note=({"plan": s.plan_id}, reason))
     s.event_id = event.id
 
 
@@ -391,7 +375,7 @@ def undo_plan(plan: Plan, by, now: datetime | None = None) -> Plan:
     now = now or utcnow()
     plan_id, seen = plan.id, plan.status
     try:
-        with workflow.batch(), summarized_notices(N_("Plan #%(id)s undone"), id=plan_id):
+        with workflow.batch(Summary(N_("Plan #%(id)s undone"), {"id": plan_id})):
             _lock_plan(plan, seen, PlanStatus.ACCEPTED, _("Only an accepted plan can be undone."))
             _undo_locked(plan, by, now)
     except workflow.TransitionRefused as exc:
@@ -432,14 +416,11 @@ def _undo_locked(plan: Plan, by, now: datetime) -> None:
         event = events.get(s.event_id)
         if event is None:
             continue
-        if event.status == EventStatus.APPROVED:
-            workflow.cancel(event, by, reason)
-        record("event", event.id, "delete", by, {"plan": plan.id}, reason)
-        db.session.delete(event)
+        workflow.remove_planned(event, by, reason, plan.id)
         s.event_id = None
     db.session.flush()
     moved = [s for s in plan.sessions if s.change == "moved" and s.previous]
-    _release([s.event_id for s in moved])
+    workflow.release_slots([s.event_id for s in moved])
     for s in moved:
         event = events[s.event_id]
         body = {
@@ -449,8 +430,7 @@ def _undo_locked(plan: Plan, by, now: datetime) -> None:
             "host": s.previous["host"],
         }
         with db.session.begin_nested():
-            workflow.update_event(event, body, by)
-            record("event", event.id, "plan", by, {"undo": plan.id}, reason)
+            workflow.update_event(event, body, by, plan_note=({"undo": plan.id}, reason))
     plan.status = PlanStatus.UNDONE
     plan.undone_at = now
     record("plan", plan.id, "undo", by, {"events": len(created)}, reason)

@@ -12,7 +12,7 @@ import sys
 import click
 from flask import Flask
 
-from ..errors import BadInput
+from ..errors import RequestError
 from ..events.workflow import SYSTEM
 from ..timeutil import to_local
 from .apply import PlanRefused, accept_plan, get_plan, names_for, run_plan, undo_plan
@@ -68,7 +68,7 @@ def register_planner_cli(app: Flask) -> None:
         body = {"year": year, "series": list(series), "time_limit": time_limit, "seed": seed}
         try:
             plan = run_plan(parse_request(body), SYSTEM)
-        except BadInput as exc:
+        except RequestError as exc:
             raise click.ClickException(exc.message) from None
         print_plan(plan)
         if not plan.found:
@@ -88,6 +88,6 @@ def register_planner_cli(app: Flask) -> None:
         """Take an accepted plan off the calendar."""
         try:
             plan = undo_plan(get_plan(plan_id), SYSTEM)
-        except BadInput as exc:
+        except RequestError as exc:
             raise click.ClickException(exc.message) from None
         click.echo(f"plan #{plan.id} undone")

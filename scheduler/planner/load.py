@@ -19,6 +19,7 @@ from .. import rules
 from ..campaigns.models import Campaign
 from ..errors import BadInput
 from ..events.enums import SLOT_HOLDING_STATUSES, EventStatus
+from ..events.facts import campaign_facts, series_facts, venue_facts
 from ..events.models import Event, Occurrence, event_speakers
 from ..extensions import db
 from ..holidays.service import year_holidays
@@ -29,20 +30,17 @@ from ..societies.models import Society
 from ..timeutil import local_day_range, local_zone
 from ..types import utcnow
 from ..venues.models import Venue
-from .models import HostApplication, Plan, PlanSession, PlanStatus, SeriesPlanning, VenueClosure
-from .solve import DEFAULT_SEED, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
-from .types import (
+from .core.solve import DEFAULT_SEED, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
+from .core.types import (
     ApplicationInput,
     Calendar,
-    CampaignInput,
     HostInput,
     Incumbent,
     Instance,
     Pin,
-    SeriesInput,
     SpeakerInput,
-    VenueInput,
 )
+from .models import HostApplication, Plan, PlanSession, PlanStatus, SeriesPlanning, VenueClosure
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_PINS = 500
@@ -254,10 +252,6 @@ def campaign_in_year(configured: Campaign, year: int, campaigns: list[Campaign])
     )
 
 
-def _campaign(c: Campaign) -> CampaignInput:
-    return CampaignInput(c.id, c.name, c.start_date, c.end_date, c.launch_at)
-
-
 def _holding(first: datetime, last: datetime):
     """Slot-holding, live occurrences overlapping [first, last) joined with their event."""
     return (
@@ -314,36 +308,67 @@ def incumbents_of(year: int, series_ids: list[int]) -> list[tuple[PlanSession, E
     return out
 
 
+@dataclass
+class _Busy:
+    """What the year's calendar (less the sessions being re-planned) already busies."""
+
+    venue: dict = field(default_factory=lambda: defaultdict(list))
+    host: dict = field(default_factory=lambda: defaultdict(list))
+    speaker: dict = field(default_factory=lambda: defaultdict(list))
+    series: dict = field(default_factory=lambda: defaultdict(list))  # the planned series only
+    host_counts: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+
+
 def load_instance(request: Request, now: datetime | None = None) -> Loaded:
     now = now or utcnow()
     tz = local_zone()
-    year = request.year
-    series_rows = request.series
+    year, series_rows = request.year, request.series
     ids = [s.id for s in series_rows]
     year_first, year_last = local_day_range(date(year, 1, 1), date(year, 12, 31))
-    # Busy spans just outside the year can still collide with a session on 1 January.
-    first, last = year_first - timedelta(days=1), year_last + timedelta(days=1)
-
     plannings = {
         p.series_id: p
         for p in db.session.scalars(
             sa.select(SeriesPlanning).where(SeriesPlanning.series_id.in_(ids))
         )
     }
-    campaigns = db.session.scalars(
-        sa.select(Campaign)
-        .where(Campaign.start_date <= date(year, 12, 31), Campaign.end_date >= date(year, 1, 1))
-        .order_by(Campaign.start_date, Campaign.id)
-    ).all()
-
-    incumbent_rows = incumbents_of(year, ids)
-    replanned = {e.id for _, e in incumbent_rows}
     incumbents = tuple(
         Incumbent(e.id, s.series_id, e.start_at, e.end_at, e.venue_id, e.host_id)
-        for s, e in incumbent_rows
+        for s, e in incumbents_of(year, ids)
     )
+    # Busy spans just outside the year can still collide with a session on 1 January.
+    bookings = _bookings(year_first - timedelta(days=1), year_last + timedelta(days=1))
+    replanned = {i.event_id for i in incumbents}
+    busy = _busy([b for b in bookings if b.event_id not in replanned], ids, year_first, year_last)
+    fixed = _fixed_hosts(series_rows)
+    apps, hosts = _applications(year, ids, fixed, busy.host)
+    venue_rows = db.session.scalars(
+        sa.select(Venue)
+        .where(Venue.active.is_(True), Venue.is_online.is_(False))
+        .order_by(Venue.id)
+    ).all()
+    series = _series(request, now, plannings, incumbents, busy, fixed)
+    instance = Instance(
+        year=year,
+        tz=tz,
+        now=now,
+        series=series,
+        venues=_venues(year, venue_rows, busy.venue),
+        hosts=tuple(hosts.values()),
+        applications=apps,
+        speakers=_speakers(apps, busy.speaker),
+        calendar=_calendar(year),
+        pins=tuple(_pins(request, tz, {s.slug: s for s in series_rows}, plannings)),
+        incumbents=incumbents,
+    )
+    names = {("series", s.id): s.name for s in series_rows}
+    names.update({("venue", v.id): v.name for v in venue_rows})
+    names.update({("host", h.id): h.name for h in hosts.values()})
+    return Loaded(instance, bookings, names)
 
-    # One pass over the year's calendar: venues, hosts, series and speakers it busies.
+
+def _bookings(first: datetime, last: datetime) -> list[rules.Booking]:
+    """One pass over the calendar: every slot-holding occurrence in [first, last) with the
+    speakers of its event (two queries)."""
     rows = db.session.execute(
         _holding(first, last).add_columns(
             Occurrence.event_id,
@@ -357,8 +382,7 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
         )
     ).all()
     speakers_of: dict[int, set] = defaultdict(set)
-    event_ids = {r.event_id for r in rows}
-    if event_ids:
+    if rows:
         for event_id, person_id in db.session.execute(
             sa.select(event_speakers.c.event_id, event_speakers.c.person_id)
             .join(Occurrence, Occurrence.event_id == event_speakers.c.event_id)
@@ -371,7 +395,7 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
             )
         ):
             speakers_of[event_id].add(person_id)
-    bookings = [
+    return [
         rules.Booking(
             event_id=r.event_id,
             title=r.title,
@@ -385,24 +409,32 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
         )
         for r in rows
     ]
-    calendar = [b for b in bookings if b.event_id not in replanned]
-    venue_busy, host_busy, speaker_busy = defaultdict(list), defaultdict(list), defaultdict(list)
-    series_busy, host_counts = defaultdict(list), defaultdict(lambda: defaultdict(int))
+
+
+def _busy(calendar: list[rules.Booking], ids: list[int], year_first, year_last) -> _Busy:
+    """Venues, hosts, speakers and the planned series the calendar busies; the series' drafts
+    in the year count toward their spacing and host counts too."""
+    busy = _Busy()
     for b in calendar:
         span = (b.start, b.end)
         if b.venue_id is not None:
-            venue_busy[b.venue_id].append(span)
-        host_busy[b.host_id].append(span)
+            busy.venue[b.venue_id].append(span)
+        busy.host[b.host_id].append(span)
         for person in b.speaker_ids:
-            speaker_busy[person].append(span)
+            busy.speaker[person].append(span)
         if b.series_id in ids and year_first <= b.start < year_last:
-            series_busy[b.series_id].append(span)
-            host_counts[b.series_id][b.host_id] += 1
+            busy.series[b.series_id].append(span)
+            busy.host_counts[b.series_id][b.host_id] += 1
     for series_id, host_id, span in _drafts(ids, year_first, year_last):
-        series_busy[series_id].append(span)
-        host_counts[series_id][host_id] += 1
+        busy.series[series_id].append(span)
+        busy.host_counts[series_id][host_id] += 1
+    return busy
 
-    applications = db.session.execute(
+
+def _applications(year: int, ids: list[int], fixed: dict, host_busy: dict):
+    """The applications (fixed hosts first, then active societies' applications in the
+    order they came) and the hosts they name."""
+    rows = db.session.execute(
         sa.select(HostApplication, Society)
         .join(Society, Society.id == HostApplication.society_id)
         .where(
@@ -412,40 +444,51 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
         )
         .order_by(HostApplication.created_at, HostApplication.id)
     ).all()
-    fixed = _fixed_hosts(series_rows)
     apps, hosts = [], {}
+
+    def host(society: Society) -> HostInput:
+        busy = tuple(sorted(host_busy.get(society.id, ())))
+        return HostInput(society.id, society.name, society.city, busy)
+
     for series_id, society in fixed.items():
         # A fixed host needs no application: it takes every session, first of all.
         apps.append(ApplicationInput(host_id=society.id, series_id=series_id, order=-1))
-        hosts[society.id] = HostInput(
-            society.id, society.name, society.city, tuple(sorted(host_busy.get(society.id, ())))
-        )
-    for order, (app, society) in enumerate(applications):
+        hosts[society.id] = host(society)
+    for order, (app, society) in enumerate(rows):
         if app.series_id in fixed:
             continue
         apps.append(
             ApplicationInput(
                 host_id=society.id,
                 series_id=app.series_id,
-                preferred_months=frozenset(
-                    m for m in app.preferred_months or [] if isinstance(m, int) and 1 <= m <= 12
-                ),
+                preferred_months=_months(app.preferred_months),
                 preferred_dates=_dates(app.preferred_dates),
                 unavailable_dates=_dates(app.unavailable_dates),
                 speaker_ids=frozenset(p for p in app.speaker_ids or [] if isinstance(p, int)),
                 order=order,
             )
         )
-        hosts[society.id] = HostInput(
-            society.id, society.name, society.city, tuple(sorted(host_busy.get(society.id, ())))
-        )
-    wanted_people = sorted({p for a in apps for p in a.speaker_ids})
-    people = (
-        db.session.scalars(sa.select(Person).where(Person.id.in_(wanted_people))).all()
-        if wanted_people
-        else []
+        hosts[society.id] = host(society)
+    return tuple(apps), hosts
+
+
+def _months(values) -> frozenset:
+    return frozenset(m for m in values or [] if isinstance(m, int) and 1 <= m <= 12)
+
+
+def _speakers(apps: tuple[ApplicationInput, ...], speaker_busy: dict) -> tuple:
+    """The speakers the applications name, with what already busies them."""
+    wanted = sorted({p for a in apps for p in a.speaker_ids})
+    if not wanted:
+        return ()
+    people = db.session.scalars(sa.select(Person).where(Person.id.in_(wanted))).all()
+    return tuple(
+        SpeakerInput(p.id, p.name, tuple(sorted(speaker_busy.get(p.id, ())))) for p in people
     )
 
+
+def _venues(year: int, venue_rows, venue_busy: dict) -> tuple:
+    """Active physical venues as facts, with their busy spans and the year's closures."""
     closures = defaultdict(list)
     for c in db.session.scalars(
         sa.select(VenueClosure).where(
@@ -454,109 +497,88 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
         )
     ):
         closures[c.venue_id].append((c.first_day, c.last_day))
-    venue_rows = db.session.scalars(
-        sa.select(Venue)
-        .where(Venue.active.is_(True), Venue.is_online.is_(False))
-        .order_by(Venue.id)
-    ).all()
-    venues = tuple(
-        VenueInput(
-            id=v.id,
-            name=v.name,
-            city=v.city,
-            capacity=v.capacity,
-            buffer_minutes=v.buffer_minutes,
+    return tuple(
+        venue_facts(
+            v,
             busy=tuple(sorted(venue_busy.get(v.id, ()))),
             closures=tuple(sorted(closures.get(v.id, ()))),
         )
         for v in venue_rows
     )
 
+
+def _series(request: Request, now, plannings: dict, incumbents, busy: _Busy, fixed: dict):
+    """Each planned series as facts: sessions still to plan, slots, weekdays, campaign."""
+    year, series_rows = request.year, request.series
+    campaigns = db.session.scalars(
+        sa.select(Campaign)
+        .where(Campaign.start_date <= date(year, 12, 31), Campaign.end_date >= date(year, 1, 1))
+        .order_by(Campaign.start_date, Campaign.id)
+    ).all()
     last_year = {
         p.series.id: frozenset(h.society.id for h in p.hosts_last_year)
         for p in quotas.series_progress(year, now, series_rows, quotas.all_societies())
     }
-    series = []
+    out = []
     for s in series_rows:
         planning = plannings.get(s.id)
-        inside = None
-        if planning and planning.inside_campaign is not None:
-            inside = campaign_in_year(planning.inside_campaign, year, campaigns)
-            if inside is None:
-                raise BadInput(
-                    _(
-                        "%(series)s must fall inside %(campaign)s, but there is no such "
-                        "campaign in %(year)s.",
-                        series=s.name,
-                        campaign=planning.inside_campaign.name,
-                        year=year,
-                    ),
-                    field="series",
-                )
+        inside = _inside_campaign(s, planning, year, campaigns)
         avoided = set(planning.avoid_campaigns or []) if planning else set()
-        existing = tuple(sorted(series_busy.get(s.id, ())))
+        existing = tuple(sorted(busy.series.get(s.id, ())))
         mine = sum(1 for i in incumbents if i.series_id == s.id)
         sessions = max(s.target_max - len(existing), mine, 0)
         # No per-host maximum applies to a fixed host: it may take every session.
         per_host = max(s.target_max, sessions, 1) if s.id in fixed else s.max_per_host
-        series.append(
-            SeriesInput(
-                id=s.id,
-                slug=s.slug,
-                name=s.name,
-                kind=s.kind.value,
+        out.append(
+            series_facts(
+                s,
                 sessions=sessions,
-                duration_minutes=s.duration_minutes,
                 slots=_slots(s, planning),
                 weekdays=_weekdays(s),
-                preferred_months=frozenset(
-                    m for m in s.preferred_months or [] if isinstance(m, int) and 1 <= m <= 12
-                ),
-                min_spacing_days=s.min_spacing_days,
-                expected_attendance=s.expected_attendance,
-                avoid_holidays=s.avoid_holidays,
-                avoid_weekends=s.avoid_weekends,
+                preferred_months=_months(s.preferred_months),
                 max_per_host=per_host,
-                target_min=s.target_min,
-                target_max=s.target_max,
-                default_venue_id=s.default_venue_id,
                 city=planning.city if planning else "",
-                campaign=_campaign(inside) if inside else None,
+                campaign=campaign_facts(inside) if inside else None,
                 at_launch=bool(planning and planning.at_launch and inside and inside.launch_at),
                 avoid_campaigns=tuple(
-                    _campaign(c) for c in campaigns if c.kind.value in avoided and c != inside
+                    campaign_facts(c) for c in campaigns if c.kind.value in avoided and c != inside
                 ),
                 existing=existing,
-                host_counts=dict(host_counts.get(s.id, {})),
+                host_counts=dict(busy.host_counts.get(s.id, {})),
                 hosted_last_year=last_year.get(s.id, frozenset()),
                 fixed_host=s.id in fixed,
             )
         )
+    return tuple(out)
 
+
+def _inside_campaign(s: Series, planning, year: int, campaigns) -> Campaign | None:
+    """The year's campaign the series must fall inside, if its planning names one; a
+    BadInput naming both when the year has no such campaign."""
+    if not planning or planning.inside_campaign is None:
+        return None
+    inside = campaign_in_year(planning.inside_campaign, year, campaigns)
+    if inside is None:
+        raise BadInput(
+            _(
+                "%(series)s must fall inside %(campaign)s, but there is no such "
+                "campaign in %(year)s.",
+                series=s.name,
+                campaign=planning.inside_campaign.name,
+                year=year,
+            ),
+            field="series",
+        )
+    return inside
+
+
+def _calendar(year: int) -> Calendar:
     holidays = year_holidays(year)
-    instance = Instance(
-        year=year,
-        tz=tz,
-        now=now,
-        series=tuple(series),
-        venues=venues,
-        hosts=tuple(hosts.values()),
-        applications=tuple(apps),
-        speakers=tuple(
-            SpeakerInput(p.id, p.name, tuple(sorted(speaker_busy.get(p.id, ())))) for p in people
-        ),
-        calendar=Calendar(
-            days_off={d: n for d, n in holidays.days_off.items() if holidays.is_holiday(d)},
-            workdays=dict(holidays.workdays),
-            official=holidays.official,
-        ),
-        pins=tuple(_pins(request, tz, {s.slug: s for s in series_rows}, plannings)),
-        incumbents=incumbents,
+    return Calendar(
+        days_off={d: n for d, n in holidays.days_off.items() if holidays.is_holiday(d)},
+        workdays=dict(holidays.workdays),
+        official=holidays.official,
     )
-    names = {("series", s.id): s.name for s in series_rows}
-    names.update({("venue", v.id): v.name for v in venue_rows})
-    names.update({("host", h.id): h.name for h in hosts.values()})
-    return Loaded(instance, bookings, names)
 
 
 def _fixed_hosts(series_rows: list[Series]) -> dict[int, Society]:

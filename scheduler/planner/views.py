@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..campaigns.models import Campaign, CampaignKind
-from ..errors import BadInput, fail
+from ..errors import BadInput, RequestError, fail
 from ..events.enums import SLOT_HOLDING_STATUSES
 from ..events.models import Event, Occurrence
 from ..extensions import db
@@ -52,7 +52,7 @@ def _active_series() -> list[Series]:
 
 
 @bp.get("/admin/planner")
-def planner(error: BadInput | None = None, chosen=None, status: int = 200):
+def planner(error: RequestError | None = None, chosen=None, status: int = 200):
     year = _year_arg()
     series = _active_series()
     applications = defaultdict(list)
@@ -118,7 +118,7 @@ def run():
         if not body["series"]:
             raise BadInput(_("Choose at least one series."), field="series")
         plan = run_plan(parse_request(body), current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         return planner(error=exc, chosen=body["series"], status=exc.status)
     return redirect(url_for("planner.show_plan", plan_id=plan.id))
 
@@ -269,7 +269,7 @@ def settings():
             _save_settings(request.form)
             flash(_("Planner settings saved."), "ok")
             return redirect(url_for("planner.settings"))
-        except BadInput as exc:
+        except RequestError as exc:
             db.session.rollback()
             error = exc
     series = _active_series()
@@ -369,7 +369,7 @@ def applications_page():
                 "ok",
             )
             return redirect(url_for("planner.applications_page", year=body["year"]))
-        except BadInput as exc:
+        except RequestError as exc:
             db.session.rollback()
             error, status = exc, exc.status
     mine = apps.list_applications(year, current_user)

@@ -10,8 +10,8 @@ from ..admin.queue import neighbours
 from ..audit.history import describe_history
 from ..audit.service import trail
 from ..campaigns.models import Campaign
-from ..errors import BadInput, NotFound
-from ..events import workflow
+from ..errors import NotFound, RequestError
+from ..events import schemas, workflow
 from ..events.conflicts import check_event, finding_to_json
 from ..events.enums import Audience, EventKind, EventStatus
 from ..events.models import Event
@@ -24,13 +24,16 @@ from ..rules import has_errors
 from ..rules.policy import OVERRIDABLE
 from ..series.models import Series
 from ..societies.models import Society
-from ..timeutil import is_zone_name, zone_of
+from ..timeutil import event_zone, is_zone_name, zone_of
 from ..types import utcnow
 from ..venues.models import Venue
+from . import attendance, occurrences, speakers
+from .access import managed_event
 from .actions import DECISIONS, ranked_actions
-from .forms import body_to_form, event_to_form, form_to_body
+from .forms import body_to_form, event_to_form, form_to_body, with_edit_links
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+MAX_PREFILL, MAX_PREFILL_SPEAKERS = 80, 10
 
 WHAT_NEXT_AFTER_OVERRIDABLE = _l(
     "It has errors that only an organizer may override. An organizer now decides: approves it "
@@ -77,15 +80,6 @@ def _choices(values: dict | None = None) -> dict:
     }
 
 
-def _managed_event(event_id: int) -> Event:
-    event = get_event(event_id)
-    if event is None:
-        raise NotFound(_("Event %(id)s does not exist.", id=event_id))
-    if not workflow.may_manage(current_user, event):
-        raise workflow.Forbidden(_("Only the host society and organizers may change this event."))
-    return event
-
-
 def _form_body() -> dict:
     """The event form as an API body; editors always register for their own society."""
     body = form_to_body(request.form)
@@ -104,7 +98,7 @@ def my_events():
     return render_template("portal/events.html", events=events)
 
 
-def _render_form(values: dict, event: Event | None = None, error: BadInput | None = None):
+def _render_form(values: dict, event: Event | None = None, error: RequestError | None = None):
     status = error.status if error else 200
     return (
         render_template(
@@ -113,20 +107,33 @@ def _render_form(values: dict, event: Event | None = None, error: BadInput | Non
             event=event,
             error=error,
             choices=_choices(values),
+            limits=schemas,  # the same limits the API checks (events/schemas.py)
         ),
         status,
     )
+
+
+def _prefilled(values: dict) -> dict:
+    """A form opened from a suggestion (start, end, venue) or after adding a speaker: those
+    values filled in; the live check and the save validate them like typed ones."""
+    for name in ("start", "end", "venue"):
+        if name in request.args:
+            values[name] = request.args.get(name, "")[:MAX_PREFILL]
+    added = [slug[:MAX_PREFILL] for slug in request.args.getlist("speaker") if slug]
+    if added:
+        values["speakers"] = [*values.get("speakers", []), *added[:MAX_PREFILL_SPEAKERS]]
+    return values
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
     if request.method == "GET":
         host = current_user.society.slug if current_user.society else ""
-        return _render_form({"host": host, "kind": "forum", "audiences": []})
+        return _render_form(_prefilled({"host": host, "kind": "forum", "audiences": []}))
     body = _form_body()
     try:
         outcome = workflow.create_event(body, current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         return _render_form(body_to_form(body, request.form), error=exc)
     flash(_("Draft saved. Check the findings, then submit it."), "ok")
     return redirect(url_for("portal.event_page", event_id=outcome.event.id))
@@ -134,13 +141,13 @@ def new_event():
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
-    event = _managed_event(event_id)
+    event = managed_event(event_id)
     if request.method == "GET":
-        return _render_form(event_to_form(event), event)
+        return _render_form(_prefilled(event_to_form(event)), event)
     body = _form_body()
     try:
         workflow.update_event(event, body, current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         db.session.rollback()
         return _render_form(body_to_form(body, request.form), event, error=exc)
     flash(_("Changes saved."), "ok")
@@ -160,11 +167,12 @@ def event_page(event_id: int, refused: workflow.TransitionRefused | None = None)
         raise workflow.Forbidden(_("Only the host society and organizers may change this event."))
     findings = (refused.findings if refused else check_event(event)) if manage else []
     deciding = current_user.is_organizer and event.status == EventStatus.SUBMITTED
+    shown = [finding_to_json(f, event_zone(event)) for f in findings]
     return (
         render_template(
             "portal/event.html",
             event=event,
-            findings=[finding_to_json(f) for f in findings],
+            findings=with_edit_links(event, shown) if _editable(event) else shown,
             history=describe_history(trail("event", event.id)) if manage else None,
             refused=refused,
             actions=ranked_actions(_allowed_actions(event, deciding)) if manage else [],
@@ -173,6 +181,20 @@ def event_page(event_id: int, refused: workflow.TransitionRefused | None = None)
             overridable=[f for f in findings if f.severity == "error" and f.rule in OVERRIDABLE],
         ),
         refused.status if refused else 200,
+    )
+
+
+def _editable(event: Event) -> bool:
+    """The page offers "Edit" (and suggestions linking to the form) in these states."""
+    if event.status in (
+        EventStatus.DRAFT,
+        EventStatus.CHANGES_REQUESTED,
+        EventStatus.WITHDRAWN,
+    ):
+        return True
+    return current_user.is_organizer and event.status in (
+        EventStatus.SUBMITTED,
+        EventStatus.APPROVED,
     )
 
 
@@ -194,14 +216,14 @@ def _allowed_actions(event: Event, deciding: bool) -> list[str]:
 def act(event_id: int, action: str):
     if action not in workflow.ACTIONS:
         raise NotFound(_("Unknown action: %(action)s.", action=action))
-    event = _managed_event(event_id)
+    event = managed_event(event_id)
     body = {"reason": request.form.get("reason", ""), "override": "override" in request.form}
     try:
         outcome = workflow.ACTIONS[action](event, current_user, body)
     except workflow.TransitionRefused as exc:
         db.session.rollback()
         return event_page(event_id, refused=exc)
-    except BadInput as exc:
+    except RequestError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("portal.event_page", event_id=event_id))
@@ -225,9 +247,9 @@ def check():
     body = _form_body()
     event_id = request.form.get("event_id", type=int)
     try:
-        event = _managed_event(event_id) if event_id is not None else None
+        event = managed_event(event_id) if event_id is not None else None
         findings = workflow.preview(body, current_user, event)
-    except BadInput as exc:
+    except RequestError as exc:
         return jsonify({"findings": [], "error": exc.message, "field": exc.field}), 200
     # Suggestions fill the form's fields: write them on the clock of the event's zone.
     name = body.get("timezone", event.timezone if event else "")
@@ -255,3 +277,10 @@ def revoke_feed(token_id: int):
         raise NotFound(_("No such feed link."))
     flash(_("The feed link was revoked; calendars using it stop updating."), "ok")
     return redirect(url_for("portal.feeds"))
+
+
+# The attendance form, the occurrences page and the speaker form live in their own
+# modules; their routes hang on this blueprint (endpoints portal.<view>).
+attendance.register(bp)
+occurrences.register(bp)
+speakers.register(bp)

@@ -2,16 +2,17 @@
 editor sees the series totals and their own society's figures only; anonymous callers get
 401 (the figures include drafts, which are internal)."""
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..api import bp
 from ..errors import fail
 from ..events.enums import EventKind
 from ..societies.models import Society
 from ..timeutil import to_local
 from . import figures, service
+
+bp = Blueprint("quotas", __name__)  # nested under the API blueprint: api.quotas.*
 
 
 def _local(value):

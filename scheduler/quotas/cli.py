@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from ..errors import BadInput
+from ..errors import RequestError
 from . import reports, service
 
 
@@ -24,7 +24,7 @@ def register_quota_cli(app: Flask) -> None:
         """Write the annual society evaluation (societies, series, sessions) to a file."""
         try:
             year = service.parse_year(year)
-        except BadInput as exc:
+        except RequestError as exc:
             raise click.ClickException(exc.message) from None
         now = service.clock()
         if fmt == "csv":

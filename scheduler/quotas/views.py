@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import organizer_required
 from ..campaigns.models import Campaign
-from ..errors import BadInput, fail
+from ..errors import BadInput, RequestError, fail
 from ..events.enums import EventKind
 from ..extensions import db
 from ..feeds.service import LRU
@@ -163,7 +163,7 @@ def settings():
     return _render_settings()
 
 
-def _render_settings(error: BadInput | None = None, status: int = 200):
+def _render_settings(error: RequestError | None = None, status: int = 200):
     series = db.session.scalars(db.select(Series).order_by(Series.active.desc(), Series.id))
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.start_date.desc()))
     page = render_template(
@@ -177,7 +177,7 @@ def _save_settings(update, target, saved: str):
     settings page: with the error and nothing saved, or with ``saved`` flashed."""
     try:
         update(target, request.form, current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         db.session.rollback()
         return _render_settings(exc, exc.status)
     flash(saved)

@@ -5,18 +5,8 @@ serves the portal form, the API, the importer and the planner.
 """
 
 from .engine import RULES, check, has_errors
-from .types import (
-    Booking,
-    CampaignFacts,
-    Conflict,
-    Context,
-    Finding,
-    HolidayFacts,
-    Proposal,
-    SeriesFacts,
-    Suggestion,
-    VenueFacts,
-)
+from .facts import CampaignFacts, HolidayFacts, SeriesFacts, VenueFacts
+from .types import Booking, Conflict, Context, Finding, Proposal, Suggestion
 
 __all__ = [
     "RULES",

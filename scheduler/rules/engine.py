@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from . import messages as m
 from .policy import OVERRIDABLE
-from .suggest import nearest_free_slots
+from .suggest import SEARCH_DAYS, nearest_free_slots
 from .types import Booking, Conflict, Context, Finding, Proposal, Span, Suggestion
 
 MAX_FINDINGS_PER_RULE = 25
@@ -52,11 +52,12 @@ def _finding(rule: str, ctx: Context, message: str, span: Span | None = None, **
     return Finding(rule=rule, severity="", message=message, occurrence_start=span and span[0], **kw)
 
 
-def _busy_for_suggestions(p: Proposal, ctx: Context, index: BookingIndex) -> list[Span]:
-    """Spans the proposal cannot move into: its venue (with buffer), host and speakers."""
+def _busy_for_suggestions(p: Proposal, ctx: Context, index: BookingIndex, span: Span) -> list[Span]:
+    """Spans the proposal cannot move into near ``span`` (as far as suggestions look): its
+    venue (with buffer), host and speakers."""
     pad = ctx.venue.buffer if ctx.venue else timedelta(0)
     busy = []
-    for b in index.items:
+    for b in index.overlapping(span, timedelta(days=SEARCH_DAYS + 1) + pad):
         if p.venue_id is not None and b.venue_id == p.venue_id:
             busy.append((b.start - pad, b.end + pad))
         elif b.host_id == p.host_id or (b.speaker_ids & p.speaker_ids):
@@ -64,17 +65,28 @@ def _busy_for_suggestions(p: Proposal, ctx: Context, index: BookingIndex) -> lis
     return busy
 
 
-def _suggestions(p: Proposal, ctx: Context, index: BookingIndex, span: Span) -> tuple:
+def _suggestions(
+    p: Proposal, ctx: Context, index: BookingIndex, span: Span, found_before: int = 0
+) -> tuple:
+    """Free slots in the venue, then other free venues at the same time (raw candidates:
+    ``clearing.py`` keeps those that clear every error). None for findings past the
+    per-rule maximum: they are dropped anyway."""
+    pool = ctx.suggestion_pool
+    if pool <= 0 or found_before >= MAX_FINDINGS_PER_RULE:
+        return ()
     out = []
     if ctx.venue is not None:
-        slots = nearest_free_slots(span, _busy_for_suggestions(p, ctx, index), ctx.tz, ctx.now)
+        busy = _busy_for_suggestions(p, ctx, index, span)
+        slots = nearest_free_slots(span, busy, ctx.tz, ctx.now, count=pool)
         out += [Suggestion(s, e, ctx.venue.id, ctx.venue.name) for s, e in slots]
+    others = max(6 - len(out), pool)
     for venue in ctx.other_venues:
+        if others <= 0:
+            break
         busy = ctx.other_venue_busy.get(venue.id, ())
         if all(not (s - venue.buffer < span[1] and e + venue.buffer > span[0]) for s, e in busy):
             out.append(Suggestion(span[0], span[1], venue.id, venue.name))
-        if len(out) >= 6:
-            break
+            others -= 1
     return tuple(out)
 
 
@@ -98,7 +110,7 @@ def check_venue_overlap(p: Proposal, ctx: Context, index: BookingIndex) -> list[
                     message,
                     span,
                     conflicts_with=_conflict(b),
-                    suggestions=_suggestions(p, ctx, index, span),
+                    suggestions=_suggestions(p, ctx, index, span, len(found)),
                 )
             )
     return found
@@ -123,7 +135,7 @@ def check_speaker_overlap(p: Proposal, ctx: Context, index: BookingIndex) -> lis
                         message,
                         span,
                         conflicts_with=_conflict(b),
-                        suggestions=_suggestions(p, ctx, index, span),
+                        suggestions=_suggestions(p, ctx, index, span, len(found)),
                     )
                 )
     return found

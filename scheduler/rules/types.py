@@ -1,56 +1,12 @@
-"""The plain values the rules take and return."""
+"""The plain values the rules take and return (the directory's facts are in facts.py)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from .facts import CampaignFacts, HolidayFacts, SeriesFacts, Span, VenueFacts
 from .policy import KindPolicy
-
-Span = tuple[datetime, datetime]  # aware UTC [start, end)
-
-
-@dataclass(frozen=True)
-class VenueFacts:
-    id: int
-    name: str
-    city: str = ""
-    capacity: int = 0
-    buffer_minutes: int = 0
-    is_online: bool = False
-
-    @property
-    def buffer(self) -> timedelta:
-        return timedelta(minutes=self.buffer_minutes)
-
-
-@dataclass(frozen=True)
-class SeriesFacts:
-    id: int
-    name: str
-    target_max: int = 0
-    max_per_host: int | None = 1  # None: one fixed host takes every session (no maximum)
-    min_spacing_days: int = 0
-    avoid_holidays: bool = True
-
-
-@dataclass(frozen=True)
-class CampaignFacts:
-    id: int
-    name: str
-    start_date: date
-    end_date: date
-    launch_at: datetime | None = None
-    # Event kinds the campaign contains (empty: any) and their names in the user's language.
-    event_kinds: frozenset = frozenset()
-    kind_names: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class HolidayFacts:
-    days_off: dict = field(default_factory=dict)  # date -> name (statutory holidays)
-    workdays: dict = field(default_factory=dict)  # date -> name (make-up working days)
-    provisional_years: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -104,7 +60,7 @@ class Context:
     venue: VenueFacts | None = None
     series: SeriesFacts | None = None
     campaign: CampaignFacts | None = None
-    holidays: HolidayFacts = HolidayFacts()
+    holidays: HolidayFacts = field(default_factory=HolidayFacts)
     bookings: tuple[Booking, ...] = ()
     # Sessions of the proposal's series per year, other events only (slot-holding ones).
     series_year_counts: dict = field(default_factory=dict)
@@ -120,6 +76,8 @@ class Context:
     scarce_limits: dict = field(default_factory=dict)
     speaker_month_counts: dict = field(default_factory=dict)
     lead_days: int = 15
+    # Raw suggestions gathered per finding and venue (0: none, when checking a candidate).
+    suggestion_pool: int = 3
     translate: Callable[..., str] = _plain
 
     def local_date(self, moment: datetime) -> date:

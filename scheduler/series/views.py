@@ -13,7 +13,7 @@ from .. import directory_input as di
 from ..accounts.access import organizer_only
 from ..admin.directory_forms import save_form
 from ..campaigns.models import Campaign
-from ..errors import BadInput
+from ..errors import RequestError
 from ..extensions import db
 from ..societies.models import Society
 from ..venues.models import Venue
@@ -115,7 +115,7 @@ def set_active(slug: str):
         active = di.boolean(request.form.get("active", ""), "active")
         di.write(service.set_series_active, series, active, current_user)
         flash(_("Reactivated.") if active else _("Deactivated."), "ok")
-    except BadInput as exc:
+    except RequestError as exc:
         flash(exc.message, "error")
     if request.form.get("back") == "list":
         return redirect(url_for("series_admin.list_series", inactive=1))
@@ -126,7 +126,7 @@ def set_active(slug: str):
 def delete_series(slug: str):
     try:
         di.write(service.delete_series, _series(slug), current_user)
-    except BadInput as exc:
+    except RequestError as exc:
         flash(exc.message, "error")
         return redirect(url_for("series_admin.edit_series", slug=slug))
     flash(_("Deleted."), "ok")

@@ -2,18 +2,19 @@
 list; the venue list is in api/directory.py."""
 
 import sqlalchemy as sa
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
 from .. import directory_input as di
-from ..api import bp
-from ..api.directory import organizer_token, venue_to_json
+from ..api.directory import venue_to_json
+from ..api.request import json_body, organizer_token
 from ..database import MAX_ID
 from ..errors import NotFound
-from ..events.api import json_body
 from ..extensions import db
 from . import service
 from .models import Venue, VenueClosure
+
+bp = Blueprint("venues", __name__)  # nested under the API blueprint: api.venues.*
 
 
 def venue_or_404(slug: str) -> Venue:

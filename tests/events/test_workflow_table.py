@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
-from scheduler.errors import BadInput
+from scheduler.errors import BadInput, RequestError
 from scheduler.events import workflow
 from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
@@ -76,7 +76,7 @@ class Cells:
         event_id, entries = event.id, audit_count()
         try:
             act(action, event, by)
-        except BadInput as refused:
+        except RequestError as refused:  # any refusal: 400, 403 or 409
             db.session.rollback()
             left = db.session.get(Event, event_id)
             unchanged = left is not None and left.status == status and audit_count() == entries

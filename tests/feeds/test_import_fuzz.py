@@ -28,8 +28,9 @@ from scheduler.errors import BadInput
 from scheduler.events import workflow
 from scheduler.events.models import Event
 from scheduler.extensions import db
-from scheduler.feeds import importer
-from scheduler.feeds.importer import CalendarFile, import_ics, read_calendar
+from scheduler.feeds import reader
+from scheduler.feeds.importer import import_ics
+from scheduler.feeds.reader import CalendarFile, read_calendar
 from scheduler.societies.models import Society
 from tests.conftest import sign_in
 from tests.factories import local, make_society, make_user
@@ -502,7 +503,7 @@ def test_a_time_zone_defined_in_the_file_is_used(app):
 def test_a_file_over_the_byte_limit_is_refused_before_it_is_decoded(app, monkeypatch):
     setup()
     app.config["IMPORT_MAX_BYTES"] = 64 * 1024
-    monkeypatch.setattr(importer, "_decode", pytest.fail)
+    monkeypatch.setattr(reader, "_decode", pytest.fail)
     before = row_counts()
     data = ics(event(*["X-PAD:" + "x" * 70] * 1000))
     assert len(data) > 64 * 1024
@@ -513,7 +514,7 @@ def test_a_file_over_the_byte_limit_is_refused_before_it_is_decoded(app, monkeyp
 def test_too_many_events_are_refused_before_any_is_parsed(app, monkeypatch):
     setup()
     app.config["IMPORT_MAX_EVENTS"] = 3
-    monkeypatch.setattr(importer.Component, "from_ical", pytest.fail)
+    monkeypatch.setattr(reader.Component, "from_ical", pytest.fail)
     data = ics(*[event(uid=f"talk-{n}@other.example") for n in range(4)])
     before = row_counts()
     assert refused(data) == "The file has more than 3 events."

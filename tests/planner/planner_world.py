@@ -4,13 +4,13 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.planner.types import (
+from scheduler.planner.core.types import (
     ApplicationInput,
-    CampaignInput,
+    CampaignFacts,
     HostInput,
     Instance,
-    SeriesInput,
-    VenueInput,
+    SeriesFacts,
+    VenueFacts,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -23,10 +23,12 @@ def at(*args) -> datetime:
 
 
 # Three Saturdays in a two-week window: with 14 days between sessions, only 1 and 15 May.
-MAY = CampaignInput(id=1, name="五月论坛周", first=date(2027, 5, 1), last=date(2027, 5, 16))
+MAY = CampaignFacts(
+    id=1, name="五月论坛周", start_date=date(2027, 5, 1), end_date=date(2027, 5, 16)
+)
 
 
-def forum(**kw) -> SeriesInput:
+def forum(**kw) -> SeriesFacts:
     values = {
         "id": 1,
         "slug": "lingnan",
@@ -46,13 +48,13 @@ def forum(**kw) -> SeriesInput:
         "hosted_last_year": frozenset({3}),
     }
     values.update(kw)
-    return SeriesInput(**values)
+    return SeriesFacts(**values)
 
 
 def venues(**kw):
     return (
-        VenueInput(id=1, name="广州报告厅", city="广州", capacity=120, buffer_minutes=30, **kw),
-        VenueInput(id=2, name="深圳会堂", city="深圳", capacity=300, buffer_minutes=30),
+        VenueFacts(id=1, name="广州报告厅", city="广州", capacity=120, buffer_minutes=30, **kw),
+        VenueFacts(id=2, name="深圳会堂", city="深圳", capacity=300, buffer_minutes=30),
     )
 
 
@@ -105,7 +107,7 @@ def province(seed: int = 3, events: int = 300) -> Instance:
         busy[rng.randrange(1, 9)].append(span)
         host_busy[rng.randrange(1, 31)].append(span)
     venue_list = tuple(
-        VenueInput(
+        VenueFacts(
             id=v,
             name=f"场馆{v}",
             city=cities[v % 3],
@@ -122,11 +124,11 @@ def province(seed: int = 3, events: int = 300) -> Instance:
     series = (
         forum(campaign=None, sessions=6, target_min=6, target_max=6, weekdays=frozenset(),
               preferred_months=frozenset(range(3, 13)), expected_attendance=300),
-        SeriesInput(id=2, slug="biweekly", name="企业双周论坛", kind="forum", sessions=12,
+        SeriesFacts(id=2, slug="biweekly", name="企业双周论坛", kind="forum", sessions=12,
                     target_min=12, target_max=12, duration_minutes=150, slots=(time(14, 30),),
                     weekdays=frozenset({3}), min_spacing_days=10, expected_attendance=180,
                     max_per_host=2, default_venue_id=5),
-        SeriesInput(id=3, slug="lecture", name="学会大讲堂", kind="lecture", sessions=8,
+        SeriesFacts(id=3, slug="lecture", name="学会大讲堂", kind="lecture", sessions=8,
                     target_min=8, target_max=8, duration_minutes=120, slots=(time(14, 0),),
                     weekdays=frozenset({5, 6}), min_spacing_days=20, expected_attendance=150,
                     max_per_host=1, avoid_holidays=False),

@@ -6,20 +6,20 @@ from datetime import date, time, timedelta
 import pytest
 
 from scheduler import create_app
-from scheduler.planner import greedy, verify
-from scheduler.planner import solve as solve_module
-from scheduler.planner.phrases import phrase
-from scheduler.planner.score import score, total
-from scheduler.planner.solve import PlanInputError, solve
-from scheduler.planner.types import (
+from scheduler.planner.core import greedy, verify
+from scheduler.planner.core import solve as solve_module
+from scheduler.planner.core.score import score, total
+from scheduler.planner.core.solve import PlanInputError, solve
+from scheduler.planner.core.types import (
     ApplicationInput,
     Calendar,
-    CampaignInput,
+    CampaignFacts,
     Incumbent,
     Pin,
-    SeriesInput,
-    VenueInput,
+    SeriesFacts,
+    VenueFacts,
 )
+from scheduler.planner.phrases import phrase
 from tests.planner.planner_world import HOSTS, TZ, applications, at, forum, province, small, venues
 
 LIMIT = 5.0
@@ -203,7 +203,7 @@ def test_no_venue_large_enough_is_explained(english):
 
 
 def test_no_free_venue_on_the_weekends_left_in_october(english):
-    october = CampaignInput(2, "学术活动月", date(2027, 10, 1), date(2027, 10, 31))
+    october = CampaignFacts(2, "学术活动月", date(2027, 10, 1), date(2027, 10, 31))
     series = forum(campaign=october, weekdays=frozenset({5, 6}), sessions=3, target_min=3,
                    target_max=3, min_spacing_days=1, expected_attendance=800, city="广州",
                    max_per_host=3, hosted_last_year=frozenset())  # fmt: skip
@@ -212,8 +212,8 @@ def test_no_free_venue_on_the_weekends_left_in_october(english):
     busy = tuple((at(d.year, d.month, d.day, 9, 0), at(d.year, d.month, d.day, 20, 0))
                  for d in weekend[2:])  # fmt: skip
     halls = (
-        VenueInput(id=1, name="广东科学馆", city="广州", capacity=1000, busy=busy),
-        VenueInput(id=2, name="深圳会展中心", city="深圳", capacity=2000),
+        VenueFacts(id=1, name="广东科学馆", city="广州", capacity=1000, busy=busy),
+        VenueFacts(id=2, name="深圳会展中心", city="深圳", capacity=2000),
     )
     (reason,) = reasons(small(series=(series,), venues=halls))
     assert reason.code == "venues_short"
@@ -266,7 +266,7 @@ def test_input_that_cannot_be_planned_is_refused_before_solving(change, code):
 
 def test_a_series_without_sessions_left_is_only_noted():
     full = forum(sessions=0)
-    other = SeriesInput(
+    other = SeriesFacts(
         id=2,
         slug="salon",
         name="秘书长沙龙",

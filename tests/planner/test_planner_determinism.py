@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from scheduler.planner import solve as solve_module
-from scheduler.planner.score import score, total
-from scheduler.planner.solve import solve
+from scheduler.planner.core import solve as solve_module
+from scheduler.planner.core.score import score, total
+from scheduler.planner.core.solve import solve
 from tests.planner.planner_world import province
 
 

@@ -7,17 +7,17 @@ from datetime import date, time, timedelta
 import pytest
 
 from scheduler import create_app
+from scheduler.planner.core.solve import solve
+from scheduler.planner.core.types import ApplicationInput, HostInput, SeriesFacts, VenueFacts
 from scheduler.planner.phrases import not_planned, phrase
-from scheduler.planner.solve import solve
-from scheduler.planner.types import ApplicationInput, HostInput, SeriesInput, VenueInput
 from tests.planner.planner_world import TZ, small
 
 LIMIT = 5.0
 # Five societies of 湛江 and 茂名, unlike the demo's 广州 ones.
 HOSTS = tuple(HostInput(id=10 + n, name=f"湛江{n}号学会", city="湛江") for n in range(5))
 HALLS = (
-    VenueInput(id=7, name="湛江科技馆报告厅", city="湛江", capacity=260, buffer_minutes=20),
-    VenueInput(id=8, name="茂名会议中心", city="茂名", capacity=500),
+    VenueFacts(id=7, name="湛江科技馆报告厅", city="湛江", capacity=260, buffer_minutes=20),
+    VenueFacts(id=8, name="茂名会议中心", city="茂名", capacity=500),
 )
 
 
@@ -28,13 +28,13 @@ def english():
         yield
 
 
-def salon(sid: int = 5, **kw) -> SeriesInput:
+def salon(sid: int = 5, **kw) -> SeriesFacts:
     values = {"id": sid, "slug": f"salon-{sid}", "name": f"海洋科普沙龙{sid}", "kind": "salon",
                   "sessions": 6, "target_min": 4, "target_max": 6, "duration_minutes": 120,
                   "slots": (time(19, 0),), "weekdays": frozenset({2}), "min_spacing_days": 21,
                   "expected_attendance": 120, "max_per_host": 1}  # fmt: skip
     values.update(kw)
-    return SeriesInput(**values)
+    return SeriesFacts(**values)
 
 
 def apps(series_id: int, hosts=HOSTS) -> tuple:
@@ -78,7 +78,7 @@ def test_when_only_fewer_dates_are_free_the_series_gets_what_fits(english):
     """The halls are closed from February to November: 4 Wednesdays 21 days apart fit in
     the months left, not 6 (counting dates alone, without the halls, says more would fit)."""
     closed = ((date(2027, 2, 1), date(2027, 11, 30)),)
-    halls = tuple(VenueInput(**{**h.__dict__, "closures": closed}) for h in HALLS)
+    halls = tuple(VenueFacts(**{**h.__dict__, "closures": closed}) for h in HALLS)
     inst = small(series=(salon(),), venues=halls, hosts=HOSTS, applications=apps(5))
     result = solve(inst, LIMIT)
     assert result.found

@@ -8,10 +8,10 @@ from datetime import date, time, timedelta
 import pytest
 
 from scheduler import create_app
+from scheduler.planner.core.score import score, total
+from scheduler.planner.core.solve import solve
+from scheduler.planner.core.types import ApplicationInput, HostInput, Instance, VenueFacts, Weights
 from scheduler.planner.phrases import phrase
-from scheduler.planner.score import score, total
-from scheduler.planner.solve import solve
-from scheduler.planner.types import ApplicationInput, HostInput, Instance, VenueInput, Weights
 from tests.planner.planner_world import NOW, TZ, forum
 
 LIMIT = 5.0
@@ -22,7 +22,7 @@ HOSTS = tuple(
     )
     for h in range(1, 7)
 )
-HALL = VenueInput(id=1, name="汕头科学会堂", city="汕头", capacity=150)
+HALL = VenueFacts(id=1, name="汕头科学会堂", city="汕头", capacity=150)
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from scheduler.events.workflow import SYSTEM
 from scheduler.extensions import db
 from scheduler.planner import apply as apply_module
 from scheduler.planner.apply import run_plan
+from scheduler.planner.core.solve import solve
+from scheduler.planner.core.types import Weights
 from scheduler.planner.load import parse_request
 from scheduler.planner.models import HostApplication
-from scheduler.planner.solve import solve
-from scheduler.planner.types import Weights
 from tests.factories import local, make_event, make_society
 from tests.planner.planner_world import at, build_db_world
 

@@ -8,13 +8,13 @@ import pytest
 
 from bench.planner_scale import four_times
 from scheduler import create_app
-from scheduler.planner import greedy
-from scheduler.planner import solve as solve_module
-from scheduler.planner.explain import phrase as explain_phrase
-from scheduler.planner.model import PlanModel
+from scheduler.planner.core import greedy
+from scheduler.planner.core import solve as solve_module
+from scheduler.planner.core.explain import phrase as explain_phrase
+from scheduler.planner.core.model import PlanModel
+from scheduler.planner.core.solve import EXPLAIN_SHARE, solve
+from scheduler.planner.core.types import ApplicationInput, VenueFacts
 from scheduler.planner.phrases import not_planned, phrase
-from scheduler.planner.solve import EXPLAIN_SHARE, solve
-from scheduler.planner.types import ApplicationInput, VenueInput
 from tests.planner.planner_world import MAY, at, forum, small, venues
 
 
@@ -92,7 +92,7 @@ def test_two_series_sharing_the_one_big_hall_name_it_and_the_window(english):
     """Two 800-people series, two sessions each, in the three Saturdays of 五月论坛周: each
     fits alone, only 成都 hall holds them, and it has room for three. The first is planned,
     the second is left out with the hall and the window named."""
-    hall = (VenueInput(id=9, name="成都大礼堂", city="成都", capacity=1000, buffer_minutes=60),)
+    hall = (VenueFacts(id=9, name="成都大礼堂", city="成都", capacity=1000, buffer_minutes=60),)
     first = forum(expected_attendance=800, min_spacing_days=7, hosted_last_year=frozenset())
     second = replace(first, id=2, slug="second", name="川西科学讲坛")
     apps = tuple(ApplicationInput(host_id=h, series_id=s, order=h)
@@ -110,7 +110,7 @@ def test_two_series_sharing_the_one_big_hall_name_it_and_the_window(english):
 
 
 def test_series_competing_in_the_solver_name_the_hall_and_the_window(english):
-    hall = (VenueInput(id=9, name="成都大礼堂", city="成都", capacity=1000),)
+    hall = (VenueFacts(id=9, name="成都大礼堂", city="成都", capacity=1000),)
     first = forum(expected_attendance=800)
     second = replace(first, id=2, name="川西科学讲坛")
     inst = small(series=(first, second), venues=venues() + hall)

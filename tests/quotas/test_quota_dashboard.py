@@ -84,7 +84,7 @@ def test_cohosting_and_organizing_keep_a_society_out_of_the_dormant_list(world):
 
     make_event(local(2027, 1, 9, 9), host=world.phys, cohosts=[world.sleepy])
     partner = make_society(slug="partner", name="省科技厅")
-    make_event(local(2027, 2, 9, 9), host=world.phys, organizers=[partner])
+    make_event(local(2027, 2, 9, 9), host=world.phys, organizing_societies=[partner])
     db.session.commit()
     dormant = [f.society.slug for f in service.build_dashboard(2027, NOW).dormant]
     assert dormant == []

@@ -28,7 +28,7 @@ from functools import partial
 from ortools.sat.python import cp_model
 
 from . import candidates as cd
-from .types import ApplicationInput, Assignment, Instance, SeriesInput, VenueInput
+from .types import ApplicationInput, Assignment, Instance, SeriesFacts, VenueFacts
 
 
 def _missed(key, host_id, wanted, by_month, plan) -> int:
@@ -78,13 +78,13 @@ GROUPS = ("window", "spacing", "capacity", "venues_free", "host_quota", "hosts_f
 
 @dataclass
 class SeriesVars:
-    s: SeriesInput
+    s: SeriesFacts
     n: int
     cands: list[cd.Candidate]
     x: list[dict] = field(default_factory=list)  # per session: candidate index -> bool
     start: list = field(default_factory=list)
     day: list = field(default_factory=list)
-    venues: list[VenueInput] = field(default_factory=list)
+    venues: list[VenueFacts] = field(default_factory=list)
     z: list[dict] = field(default_factory=list)  # per session: venue id -> bool
     apps: list[ApplicationInput] = field(default_factory=list)
     w: list[dict] = field(default_factory=list)  # per session: host id -> bool
@@ -146,7 +146,7 @@ class PlanModel:
 
     # --- helpers ------------------------------------------------------------------------
 
-    def group(self, s: SeriesInput, name: str):
+    def group(self, s: SeriesFacts, name: str):
         """The assumption literal guarding a group of the series (None: always enforced)."""
         if not self.relax:
             return None
@@ -172,7 +172,7 @@ class PlanModel:
 
     # --- one series -----------------------------------------------------------------------
 
-    def _add_series(self, s: SeriesInput) -> None:
+    def _add_series(self, s: SeriesFacts) -> None:
         m = self.model
         cands = cd.series_candidates(self.inst, s)
         sv = SeriesVars(s=s, n=s.sessions, cands=cands)

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from . import candidates as cd
 from . import counts
 from .model import PlanModel
-from .types import Instance, Reason, SeriesInput
+from .types import Instance, Reason, SeriesFacts
 
 # Deterministic seconds per solve, so the same input gets the same explanation.
 STEP_DETERMINISTIC = 5.0
@@ -95,7 +95,7 @@ def _drop_order(key) -> tuple:
 # --- saying it ------------------------------------------------------------------------------
 
 
-def window_facts(inst: Instance, s: SeriesInput) -> dict:
+def window_facts(inst: Instance, s: SeriesFacts) -> dict:
     """The dates a series may use, for sentences: how many days are left, which weekdays,
     inside which campaign or in which year."""
     cands = [c for c in cd.series_candidates(inst, s) if c.allowed]
@@ -109,7 +109,10 @@ def window_facts(inst: Instance, s: SeriesInput) -> dict:
         "last": days[-1].isoformat() if days else "",
     }
     if s.campaign:
-        facts["first"], facts["last"] = s.campaign.first.isoformat(), s.campaign.last.isoformat()
+        facts["first"], facts["last"] = (
+            s.campaign.start_date.isoformat(),
+            s.campaign.end_date.isoformat(),
+        )
     return facts
 
 
@@ -137,7 +140,7 @@ def phrase(inst: Instance, core: set) -> list[Reason]:
     return [_one_series(inst, s, groups)]
 
 
-def _shared(inst: Instance, rivals: list[SeriesInput]) -> dict:
+def _shared(inst: Instance, rivals: list[SeriesFacts]) -> dict:
     """The venues that hold every one of ``rivals`` and the days their windows share (or,
     when they share none, span), to name what they compete for."""
     venues = [v for v in inst.venues if all(cd.venue_fits(s, v) for s in rivals)]
@@ -161,7 +164,7 @@ def _pin_series(inst: Instance, core: set) -> set:
     return {inst.pins[k[1]].series_id for k in core if k[0] == "pin"}
 
 
-def _one_series(inst: Instance, s: SeriesInput, groups: set) -> Reason:
+def _one_series(inst: Instance, s: SeriesFacts, groups: set) -> Reason:
     apps = cd.applicants(inst, s)
     if groups == {"host_quota"}:
         return Reason(

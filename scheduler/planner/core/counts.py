@@ -14,13 +14,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 from . import candidates as cd
-from .types import Instance, Reason, SeriesInput, VenueInput
+from .types import Instance, Reason, SeriesFacts, VenueFacts
 
 MAX_NAMED = 3  # venues named in a sentence
 SHARED_HALLS = 3  # series sharing at most this many halls are counted together
 
 
-def shortfall(inst: Instance, s: SeriesInput) -> tuple[int, list[Reason]]:
+def shortfall(inst: Instance, s: SeriesFacts) -> tuple[int, list[Reason]]:
     """(the most sessions of ``s`` the counts allow, why) — ``why`` is empty when the
     counts allow all of ``s.sessions``."""
     blocked = pins_blocked(inst, s)
@@ -61,7 +61,7 @@ def shortfall(inst: Instance, s: SeriesInput) -> tuple[int, list[Reason]]:
     return s.sessions, []
 
 
-def pins_blocked(inst: Instance, s: SeriesInput) -> list[Reason]:
+def pins_blocked(inst: Instance, s: SeriesFacts) -> list[Reason]:
     """Pinned dates of ``s`` that cannot stay, with what holds them: outside its allowed
     dates or spacing, the pinned venue closed or booked (with its buffer), the pinned host
     busy or unavailable."""
@@ -85,7 +85,7 @@ def pins_blocked(inst: Instance, s: SeriesInput) -> list[Reason]:
     return out
 
 
-def pin_facts(inst: Instance, s: SeriesInput, pin) -> dict:
+def pin_facts(inst: Instance, s: SeriesFacts, pin) -> dict:
     hosts = {h.id: h.name for h in inst.hosts}
     venues = {v.id: v.name for v in inst.venues}
     return {
@@ -96,15 +96,15 @@ def pin_facts(inst: Instance, s: SeriesInput, pin) -> dict:
     }
 
 
-def _names(venues: list[VenueInput]) -> str:
+def _names(venues: list[VenueFacts]) -> str:
     names = [v.name for v in venues[:MAX_NAMED]]
     return "、".join(names) + ("…" if len(venues) > MAX_NAMED else "")
 
 
-def _facts(inst: Instance, s: SeriesInput, cands: list) -> dict:
+def _facts(inst: Instance, s: SeriesFacts, cands: list) -> dict:
     """The window of ``s`` and how many days of it ``cands`` leave, for sentences."""
     days = sorted({c.day for c in cands})
-    first, last = (s.campaign.first, s.campaign.last) if s.campaign else (None, None)
+    first, last = (s.campaign.start_date, s.campaign.end_date) if s.campaign else (None, None)
     first = first or (days[0] if days else None)
     last = last or (days[-1] if days else None)
     return {
@@ -120,7 +120,7 @@ def _facts(inst: Instance, s: SeriesInput, cands: list) -> dict:
     }
 
 
-def _closed(inst, s: SeriesInput, fitting, allowed, open_, fit) -> Reason:
+def _closed(inst, s: SeriesFacts, fitting, allowed, open_, fit) -> Reason:
     """The venues that hold ``s`` are closed on too many of its dates."""
     days = {c.day for c in allowed}
     shut = [v for v in fitting if any(cd.closed(v, d) for d in days)]
@@ -132,7 +132,7 @@ def _closed(inst, s: SeriesInput, fitting, allowed, open_, fit) -> Reason:
     return Reason("dates_closed", params, s.id)
 
 
-def _booked(inst, s: SeriesInput, fitting, open_, free, fit) -> Reason:
+def _booked(inst, s: SeriesFacts, fitting, open_, free, fit) -> Reason:
     """The venues that hold ``s`` are booked: by their set-up buffer alone, when without
     it the sessions would fit; else by the bookings themselves."""
     bare = [cd.VenueCalendar(_without_buffer(v)) for v in fitting]
@@ -150,14 +150,14 @@ def _booked(inst, s: SeriesInput, fitting, open_, free, fit) -> Reason:
     return Reason("venues_short", params, s.id)
 
 
-def _without_buffer(v: VenueInput) -> VenueInput:
+def _without_buffer(v: VenueFacts) -> VenueFacts:
     return replace(v, buffer_minutes=0)
 
 
 # --- two series, the same few halls ---------------------------------------------------------
 
 
-def shared_halls(inst: Instance, a: SeriesInput, b: SeriesInput) -> tuple[int, Reason] | None:
+def shared_halls(inst: Instance, a: SeriesFacts, b: SeriesFacts) -> tuple[int, Reason] | None:
     """When only the same few halls hold ``a`` and ``b`` and they cannot take both series'
     sessions in their windows: (how many sessions the halls can take there, why)."""
     fit_a = {v.id for v in inst.venues if cd.venue_fits(a, v)}

@@ -5,10 +5,14 @@ Times are aware UTC datetimes; days are local dates in ``Instance.tz``. Weekdays
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-Span = tuple[datetime, datetime]
+# The directory's facts are the conflict rules' own: one set of plain types for the core.
+from ...rules.facts import CampaignFacts as CampaignFacts
+from ...rules.facts import SeriesFacts as SeriesFacts
+from ...rules.facts import Span as Span
+from ...rules.facts import VenueFacts as VenueFacts
 
 
 @dataclass(frozen=True)
@@ -41,26 +45,6 @@ class Calendar:
     days_off: dict = field(default_factory=dict)  # date -> name
     workdays: dict = field(default_factory=dict)  # date -> name
     official: bool = True
-
-
-@dataclass(frozen=True)
-class CampaignInput:
-    id: int
-    name: str
-    first: date
-    last: date
-    launch_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class VenueInput:
-    id: int
-    name: str
-    city: str = ""
-    capacity: int = 0
-    buffer_minutes: int = 0
-    busy: tuple[Span, ...] = ()  # occurrences holding the venue (without the buffer)
-    closures: tuple[tuple[date, date], ...] = ()  # inclusive local days
 
 
 @dataclass(frozen=True)
@@ -117,41 +101,12 @@ class Incumbent:
 
 
 @dataclass(frozen=True)
-class SeriesInput:
-    id: int
-    slug: str
-    name: str
-    kind: str
-    sessions: int  # how many to plan
-    duration_minutes: int
-    slots: tuple[time, ...]  # local start times
-    weekdays: frozenset = frozenset()  # allowed weekdays (empty: any)
-    preferred_months: frozenset = frozenset()
-    min_spacing_days: int = 0
-    expected_attendance: int = 0
-    avoid_holidays: bool = True
-    avoid_weekends: bool = False
-    max_per_host: int = 1
-    target_min: int = 0
-    target_max: int = 0
-    default_venue_id: int | None = None
-    city: str = ""  # sessions must be in this city (empty: anywhere)
-    campaign: CampaignInput | None = None  # sessions must fall inside it
-    at_launch: bool = False  # the session is the campaign's unified launch
-    avoid_campaigns: tuple[CampaignInput, ...] = ()
-    existing: tuple[Span, ...] = ()  # sessions already on the calendar (not re-planned)
-    host_counts: dict = field(default_factory=dict)  # host id -> sessions this year already
-    hosted_last_year: frozenset = frozenset()
-    fixed_host: bool = False  # one host takes every session: no rotation goals apply
-
-
-@dataclass(frozen=True)
 class Instance:
     year: int
     tz: ZoneInfo
     now: datetime
-    series: tuple[SeriesInput, ...]
-    venues: tuple[VenueInput, ...]
+    series: tuple[SeriesFacts, ...]
+    venues: tuple[VenueFacts, ...]
     hosts: tuple[HostInput, ...]
     applications: tuple[ApplicationInput, ...]
     speakers: tuple[SpeakerInput, ...] = ()

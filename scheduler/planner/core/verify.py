@@ -9,8 +9,8 @@ conflicts here too.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .. import rules
-from ..rules.policy import policy_for
+from ... import rules
+from ...rules.policy import policy_for
 from .types import Assignment, Instance
 
 # Findings that make a plan unacceptable: every error, and these warnings.
@@ -63,42 +63,16 @@ def check_plan(
     accepted sessions being re-planned) and the other planned sessions."""
     series = {s.id: s for s in inst.series}
     venues = {v.id: v for v in inst.venues}
-    apps = {(a.series_id, a.host_id): a for a in inst.applications}
-    speakers = {p.id: p.name for p in inst.speakers}
     replanned = {i.event_id for i in inst.incumbents}
     calendar = [b for b in bookings if b.event_id not in replanned]
-    titles = titles or {}
-    planned = []
-    for n, a in enumerate(assignments):
-        s = series[a.series_id]
-        app = apps.get((a.series_id, a.host_id))
-        venue = venues[a.venue_id]
-        planned.append(
-            rules.Booking(
-                event_id=-(10**9) - n,
-                title=titles.get(n, f"{s.name} #{a.position}"),
-                start=a.start,
-                end=a.end,
-                host_id=a.host_id,
-                venue_id=a.venue_id,
-                speaker_ids=app.speaker_ids if app else frozenset(),
-                city=venue.city,
-                series_id=a.series_id,
-            )
-        )
-    year_of = {}
-    for b in calendar:
-        year_of[b.event_id] = b.start.astimezone(inst.tz).year
-    series_counts, host_counts = defaultdict(int), defaultdict(int)
-    for b in calendar:
-        if b.series_id is not None:
-            series_counts[(b.series_id, year_of[b.event_id])] += 1
-            host_counts[(b.series_id, b.host_id, year_of[b.event_id])] += 1
+    planned = _planned_bookings(inst, assignments, titles or {})
+    series_counts, host_counts = _year_counts(inst, calendar)
     holidays = rules.HolidayFacts(
         days_off=dict(inst.calendar.days_off),
         workdays=dict(inst.calendar.workdays),
         provisional_years=frozenset() if inst.calendar.official else frozenset({inst.year}),
     )
+    speakers = {p.id: p.name for p in inst.speakers}
     out = []
     for n, a in enumerate(assignments):
         s, me = series[a.series_id], planned[n]
@@ -118,35 +92,14 @@ def check_plan(
             expected_attendance=s.expected_attendance,
             filed_at=inst.now,
         )
-        venue = venues[a.venue_id]
         context = rules.Context(
             tz=inst.tz,
             now=inst.now,
             policy=policy_for(s.kind),
-            venue=rules.VenueFacts(
-                id=venue.id,
-                name=venue.name,
-                city=venue.city,
-                capacity=venue.capacity,
-                buffer_minutes=venue.buffer_minutes,
-            ),
-            series=rules.SeriesFacts(
-                id=s.id,
-                name=s.name,
-                target_max=s.target_max,
-                max_per_host=s.max_per_host,
-                min_spacing_days=s.min_spacing_days,
-                avoid_holidays=s.avoid_holidays,
-            ),
-            campaign=rules.CampaignFacts(
-                id=s.campaign.id,
-                name=s.campaign.name,
-                start_date=s.campaign.first,
-                end_date=s.campaign.last,
-                launch_at=s.campaign.launch_at,
-            )
-            if s.campaign
-            else None,
+            # The planner's facts are the rules' own: passed as they are, not copied.
+            venue=venues[a.venue_id],
+            series=s,
+            campaign=s.campaign,
             holidays=holidays,
             bookings=tuple(calendar) + tuple(others),
             series_year_counts={year: series_counts[(s.id, year)] + len(same_series)},
@@ -159,6 +112,42 @@ def check_plan(
         )
         out.append(Check(a, tuple(rules.check(proposal, context))))
     return out
+
+
+def _planned_bookings(inst: Instance, assignments: list[Assignment], titles: dict) -> list:
+    """The planned sessions as bookings, with ids no real event has."""
+    series = {s.id: s for s in inst.series}
+    venues = {v.id: v for v in inst.venues}
+    apps = {(a.series_id, a.host_id): a for a in inst.applications}
+    planned = []
+    for n, a in enumerate(assignments):
+        s = series[a.series_id]
+        app = apps.get((a.series_id, a.host_id))
+        planned.append(
+            rules.Booking(
+                event_id=-(10**9) - n,
+                title=titles.get(n, f"{s.name} #{a.position}"),
+                start=a.start,
+                end=a.end,
+                host_id=a.host_id,
+                venue_id=a.venue_id,
+                speaker_ids=app.speaker_ids if app else frozenset(),
+                city=venues[a.venue_id].city,
+                series_id=a.series_id,
+            )
+        )
+    return planned
+
+
+def _year_counts(inst: Instance, calendar: list[rules.Booking]):
+    """Sessions on the calendar per (series, year) and per (series, host, year)."""
+    series_counts, host_counts = defaultdict(int), defaultdict(int)
+    for b in calendar:
+        if b.series_id is not None:
+            year = b.start.astimezone(inst.tz).year
+            series_counts[(b.series_id, year)] += 1
+            host_counts[(b.series_id, b.host_id, year)] += 1
+    return series_counts, host_counts
 
 
 def conflicts(checks: list[Check]) -> int:

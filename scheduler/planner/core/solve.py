@@ -25,7 +25,7 @@ from .explain import explain
 from .model import PlanModel
 from .rotation import rotation_notes
 from .score import score, total
-from .types import Assignment, Instance, Reason, Result, SeriesInput
+from .types import Assignment, Instance, Reason, Result, SeriesFacts
 
 DEFAULT_TIME_LIMIT = 30.0
 MIN_TIME_LIMIT, MAX_TIME_LIMIT = 1.0, 600.0
@@ -55,14 +55,14 @@ class PlanInputError(ValueError):
         self.reasons = reasons
 
 
-def required_sessions(inst: Instance, s: SeriesInput) -> int:
+def required_sessions(inst: Instance, s: SeriesFacts) -> int:
     """The fewest sessions a plan of ``s`` may have: what its minimum still needs, and at
     least its accepted sessions and one."""
     incumbents = sum(1 for i in inst.incumbents if i.series_id == s.id)
     return max(0, s.target_min - len(s.existing), incumbents, 1)
 
 
-def not_planned(s: SeriesInput, why: list[Reason]) -> Reason:
+def not_planned(s: SeriesFacts, why: list[Reason]) -> Reason:
     """The note for a series left out of a partial plan, with its reasons."""
     return Reason("not_planned", {"series": s.name, "why": [r.to_json() for r in why]}, s.id)
 
@@ -121,7 +121,7 @@ def prepare(inst: Instance) -> tuple[Instance, list[Reason], list[Reason]]:
     return replace(inst, series=tuple(series)), notes, [r for _s, why in short for r in why]
 
 
-def _fewer_counted(s: SeriesInput, most: int, target: int, why: list[Reason]) -> Reason:
+def _fewer_counted(s: SeriesFacts, most: int, target: int, why: list[Reason]) -> Reason:
     params = {"series": s.name, "planned": most, "target": target,
               "why": [r.to_json() for r in why]}  # fmt: skip
     return Reason("fewer_counted", params, s.id)
@@ -150,7 +150,7 @@ def _share_halls(inst: Instance, series: list, short: list, notes: list) -> list
     return [s for s in out if s.sessions > 0 or s.id not in {x.id for x, _ in short}]
 
 
-def _existing_note(inst: Instance, s: SeriesInput) -> Reason:
+def _existing_note(inst: Instance, s: SeriesFacts) -> Reason:
     """Which events already on the calendar (or drafted) the plan of ``s`` counted."""
     days = [start.astimezone(inst.tz).strftime("%Y-%m-%d") for start, _end in s.existing]
     shown = ", ".join(days[:MAX_DATES_NOTED]) + (" …" if len(days) > MAX_DATES_NOTED else "")
@@ -158,7 +158,7 @@ def _existing_note(inst: Instance, s: SeriesInput) -> Reason:
     return Reason("existing_counted", params, s.id)
 
 
-def _fitted(s: SeriesInput, fit: int, need: int, apps: list, notes: list) -> SeriesInput:
+def _fitted(s: SeriesFacts, fit: int, need: int, apps: list, notes: list) -> SeriesFacts:
     """``s`` with no more sessions than fit on its dates or its applicants may host (but
     never fewer than its minimum: then the solver says why there is no plan)."""
     planned = min(s.sessions, fit)
@@ -408,7 +408,7 @@ def _plannable_part(inst: Instance, budget: Budget, seed: int, workers: int):
     return replace(inst, series=tuple(series)), notes
 
 
-def _most_sessions(inst, s: SeriesInput, need: int, limits, seed, workers) -> int | None:
+def _most_sessions(inst, s: SeriesFacts, need: int, limits, seed, workers) -> int | None:
     """The most sessions of ``s`` alone that have a plan (binary search down to ``need``);
     None when not even ``need`` have. A search stopped by its limit counts as a plan.
     ``limits``: (seconds of deterministic budget per search, wall-clock deadline)."""
@@ -546,5 +546,5 @@ def describe(inst: Instance, assignments: list[Assignment]) -> list[Assignment]:
     return out
 
 
-def as_series(inst: Instance) -> dict[int, SeriesInput]:
+def as_series(inst: Instance) -> dict[int, SeriesFacts]:
     return {s.id: s for s in inst.series}

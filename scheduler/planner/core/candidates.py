@@ -8,7 +8,7 @@ import bisect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from .types import ApplicationInput, Instance, SeriesInput, Span, VenueInput, Weights
+from .types import ApplicationInput, Instance, SeriesFacts, Span, VenueFacts, Weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ def first_day(inst: Instance) -> date:
     return max(date(inst.year, 1, 1), tomorrow)
 
 
-def date_costs(inst: Instance, s: SeriesInput, day: date) -> dict[str, int]:
+def date_costs(inst: Instance, s: SeriesFacts, day: date) -> dict[str, int]:
     """The soft penalties of holding a session of ``s`` on ``day``, by term."""
     w: Weights = inst.weights
     cal = inst.calendar
@@ -52,7 +52,7 @@ def date_costs(inst: Instance, s: SeriesInput, day: date) -> dict[str, int]:
         out["holiday"] = w.holiday
     if s.avoid_weekends and day.weekday() >= 5 and day not in cal.workdays:
         out["weekend"] = w.weekend
-    if any(c.first <= day <= c.last for c in s.avoid_campaigns):
+    if any(c.start_date <= day <= c.end_date for c in s.avoid_campaigns):
         out["campaign_peak"] = w.campaign_peak
     if s.preferred_months and day.month not in s.preferred_months:
         out["series_month"] = w.series_month
@@ -86,7 +86,7 @@ _CACHE: dict = {}
 _CACHE_SIZE = 512
 
 
-def series_candidates(inst: Instance, s: SeriesInput) -> list[Candidate]:
+def series_candidates(inst: Instance, s: SeriesFacts) -> list[Candidate]:
     """Every start a session of ``s`` could take this year, allowed or not, by start.
 
     Besides the series' time slots on every day, the starts of its pins and of its accepted
@@ -109,7 +109,7 @@ def series_candidates(inst: Instance, s: SeriesInput) -> list[Candidate]:
     return out
 
 
-def _series_candidates(inst: Instance, s: SeriesInput) -> list[Candidate]:
+def _series_candidates(inst: Instance, s: SeriesFacts) -> list[Candidate]:
     tz = inst.tz
     jan1 = date(inst.year, 1, 1)
     first, last = first_day(inst), date(inst.year, 12, 31)
@@ -149,13 +149,13 @@ def _series_candidates(inst: Instance, s: SeriesInput) -> list[Candidate]:
     return out
 
 
-def _in_window(s: SeriesInput, start: datetime, end: datetime, day: date, tz) -> bool:
+def _in_window(s: SeriesFacts, start: datetime, end: datetime, day: date, tz) -> bool:
     if s.weekdays and day.weekday() not in s.weekdays and not s.at_launch:
         return False
     c = s.campaign
     if c is not None:
         last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
-        if day < c.first or last_day > c.last:
+        if day < c.start_date or last_day > c.end_date:
             return False
         if c.launch_at is not None and start < c.launch_at:
             return False
@@ -164,7 +164,7 @@ def _in_window(s: SeriesInput, start: datetime, end: datetime, day: date, tz) ->
     return True
 
 
-def _spaced(day: date, existing_days: list[date], s: SeriesInput) -> bool:
+def _spaced(day: date, existing_days: list[date], s: SeriesFacts) -> bool:
     if s.min_spacing_days <= 0 or not existing_days:
         return True
     gap = timedelta(days=s.min_spacing_days)
@@ -172,7 +172,7 @@ def _spaced(day: date, existing_days: list[date], s: SeriesInput) -> bool:
     return not (i < len(existing_days) and existing_days[i] < day + gap)
 
 
-def max_sessions(cands: list[Candidate], s: SeriesInput) -> int:
+def max_sessions(cands: list[Candidate], s: SeriesFacts) -> int:
     """How many sessions of ``s`` fit at most on the allowed candidates (earliest first)."""
     count, last = 0, None
     for c in cands:
@@ -185,7 +185,7 @@ def max_sessions(cands: list[Candidate], s: SeriesInput) -> int:
     return count
 
 
-def session_bounds(cands: list[Candidate], s: SeriesInput, n: int) -> list[tuple[int, int]]:
+def session_bounds(cands: list[Candidate], s: SeriesFacts, n: int) -> list[tuple[int, int]]:
     """For each of ``n`` sessions (in date order), the first and last candidate index it can
     take when every session needs an allowed candidate and the series' spacing: the k-th
     session is never earlier than the k-th of the earliest packing, nor later than the
@@ -210,16 +210,16 @@ def session_bounds(cands: list[Candidate], s: SeriesInput, n: int) -> list[tuple
     return list(zip(forward, backward, strict=True))
 
 
-def _apart(a: Candidate, b: Candidate, s: SeriesInput) -> bool:
+def _apart(a: Candidate, b: Candidate, s: SeriesFacts) -> bool:
     early, late = (a, b) if a.start <= b.start else (b, a)
     return late.day_index - early.day_index >= s.min_spacing_days and late.start >= early.end
 
 
-def venue_fits(s: SeriesInput, v: VenueInput) -> bool:
+def venue_fits(s: SeriesFacts, v: VenueFacts) -> bool:
     return v.capacity >= s.expected_attendance and (not s.city or v.city == s.city)
 
 
-def fit_units(s: SeriesInput, v: VenueInput) -> int:
+def fit_units(s: SeriesFacts, v: VenueFacts) -> int:
     """Spare seats in tenths of the expected attendance, capped at 10."""
     if s.expected_attendance <= 0:
         return min(10, v.capacity // 100)
@@ -227,7 +227,7 @@ def fit_units(s: SeriesInput, v: VenueInput) -> int:
     return min(10, (10 * spare) // s.expected_attendance)
 
 
-def venue_cost(inst: Instance, s: SeriesInput, v: VenueInput) -> dict[str, int]:
+def venue_cost(inst: Instance, s: SeriesFacts, v: VenueFacts) -> dict[str, int]:
     w = inst.weights
     out = {}
     if fit_units(s, v):
@@ -237,7 +237,7 @@ def venue_cost(inst: Instance, s: SeriesInput, v: VenueInput) -> dict[str, int]:
     return out
 
 
-def closed(v: VenueInput, day: date) -> bool:
+def closed(v: VenueFacts, day: date) -> bool:
     return any(a <= day <= b for a, b in v.closures)
 
 
@@ -245,7 +245,7 @@ class VenueCalendar:
     """Whether a venue can take a session at a candidate: not closed, and free of its
     other bookings with the venue's buffer on both sides (as the venue_overlap rule)."""
 
-    def __init__(self, v: VenueInput):
+    def __init__(self, v: VenueFacts):
         self.venue = v
         self.busy = BusyIndex(v.busy)
         self.pad = timedelta(minutes=v.buffer_minutes)
@@ -286,18 +286,18 @@ def host_calendars(inst: Instance) -> dict[tuple[int, int], HostCalendar]:
     return out
 
 
-def applicants(inst: Instance, s: SeriesInput) -> list[ApplicationInput]:
+def applicants(inst: Instance, s: SeriesFacts) -> list[ApplicationInput]:
     """Applications to the series, first come first."""
     apps = [a for a in inst.applications if a.series_id == s.id]
     return sorted(apps, key=lambda a: (a.order, a.host_id))
 
 
-def remaining(s: SeriesInput, host_id: int) -> int:
+def remaining(s: SeriesFacts, host_id: int) -> int:
     """Sessions the host may still take this year (maximum per host minus what it has)."""
     return max(0, s.max_per_host - s.host_counts.get(host_id, 0))
 
 
-def spread_window(inst: Instance, s: SeriesInput, cands: list[Candidate]) -> tuple[int, int]:
+def spread_window(inst: Instance, s: SeriesFacts, cands: list[Candidate]) -> tuple[int, int]:
     """First and last day index of the series' window: its allowed dates, narrowed to its
     preferred months when it has some."""
     allowed = [c for c in cands if c.allowed]
@@ -317,7 +317,7 @@ def spread_window(inst: Instance, s: SeriesInput, cands: list[Candidate]) -> tup
     return (first - jan1).days, (last - jan1).days
 
 
-def ideal_days(inst: Instance, s: SeriesInput, cands: list[Candidate]) -> list[int]:
+def ideal_days(inst: Instance, s: SeriesFacts, cands: list[Candidate]) -> list[int]:
     """The evenly spread day (index) of each session to plan: the window cut into equal
     parts, one per session of the year (those already on the calendar included), each
     session in the middle of its part; the sessions already on the calendar take the
@@ -339,7 +339,7 @@ def ideal_days(inst: Instance, s: SeriesInput, cands: list[Candidate]) -> list[i
     return grid
 
 
-def ideal_gap(inst: Instance, s: SeriesInput, cands: list[Candidate]) -> int:
+def ideal_gap(inst: Instance, s: SeriesFacts, cands: list[Candidate]) -> int:
     """Days between two evenly spread sessions (0 for a single session)."""
     if s.sessions <= 1:
         return 0
@@ -348,8 +348,8 @@ def ideal_gap(inst: Instance, s: SeriesInput, cands: list[Candidate]) -> int:
 
 
 def shortlist_venues(
-    inst: Instance, s: SeriesInput, limit: int | None
-) -> tuple[list[VenueInput], bool]:
+    inst: Instance, s: SeriesFacts, limit: int | None
+) -> tuple[list[VenueFacts], bool]:
     """The venues that fit the series, best first, at most ``limit`` of them (None: all);
     the default venue and the venues of pins and accepted sessions always stay. Returns
     (venues, whether some fitting venue was left out)."""
@@ -363,7 +363,7 @@ def shortlist_venues(
     keep |= {p.venue_id for p in inst.pins if p.series_id == s.id}
     keep |= {i.venue_id for i in inst.incumbents if i.series_id == s.id}
 
-    def rank(v: VenueInput):
+    def rank(v: VenueFacts):
         cost = sum(venue_cost(inst, s, v).values())
         # Venues in the applicants' cities come first: they can serve a host at home.
         share = host_cities.get(v.city, 0)
@@ -373,7 +373,7 @@ def shortlist_venues(
     if limit is None or len(ranked) <= limit:
         return ranked, False
     # Keep the best of every applicant city, then fill up with the best overall.
-    chosen: list[VenueInput] = [v for v in ranked if v.id in keep]
+    chosen: list[VenueFacts] = [v for v in ranked if v.id in keep]
     per_city = max(1, limit // max(1, len(host_cities)))
     for city in sorted(host_cities, key=lambda c: -host_cities[c]):
         in_city = [v for v in ranked if v.city == city and v not in chosen]
