@@ -5,12 +5,16 @@ from flask import has_app_context
 
 from scheduler import create_app
 from scheduler.extensions import db
+from scheduler.search.models import is_search_index
 
 # Tables owned by other libraries (APScheduler's job store) are not ours to migrate.
 FOREIGN_TABLES = {"apscheduler_jobs"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
+    # The search index (an FTS5 table, a GIN index) is made by hand, not from the models.
+    if is_search_index(name):
+        return False
     return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
