@@ -43,6 +43,9 @@ from tests.factories import (
     make_venue,
 )
 
+# Started first by the scheduling in tests/conftest.py (a long module).
+pytestmark = pytest.mark.slow
+
 S = EventStatus
 ENDED = "ended"  # fresh_event: an approved event whose only session is over
 PRINCIPALS = ("anonymous", "editor_a", "editor_b", "organizer")

@@ -39,6 +39,9 @@ from tests.factories import (
     make_venue,
 )
 
+# Started first by the scheduling in tests/conftest.py (a long module).
+pytestmark = pytest.mark.slow
+
 # Examples per rule and role: GET pages, POST forms (anonymous requests only GET).
 GET_EXAMPLES, POST_EXAMPLES = 5, 8
 SKIPPED = {"static", "accounts.logout"}  # files on disk; signing out ends the run's session

@@ -28,6 +28,9 @@ from tests.factories import local, make_event
 from tests.jobs.helpers import NOW, count, fresh, wait_for
 from tests.jobs.helpers import SchedulerProcess as Process
 
+# Started first by the scheduling in tests/conftest.py (a long module).
+pytestmark = pytest.mark.slow
+
 TTL = timedelta(seconds=30)
 
 
