@@ -159,8 +159,14 @@ def test_embed_shows_in_a_frame_of_an_allowed_site_only(browser, share_site):
     expect(framed).to_be_visible()
     shot(page, "share-frame-allowed")
     page.goto(share_site["refused"], wait_until="load")
-    child = page.frames[1]
-    assert child.url.startswith("chrome-error://")  # Chromium's page for a refused frame
+    # Chromium's page for a refused frame; wait for the frame to settle on it.
+    page.wait_for_function("() => document.querySelector('iframe') !== null")
+    for _ in range(50):
+        child = page.frames[1] if len(page.frames) > 1 else None
+        if child is not None and child.url.startswith("chrome-error://"):
+            break
+        page.wait_for_timeout(100)
+    assert child is not None and child.url.startswith("chrome-error://"), child and child.url
     assert child.locator("main.embed").count() == 0
     shot(page, "share-frame-refused")
     context.close()
