@@ -10,14 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import gettext
 
 from .. import rules
 from ..extensions import db
 from ..holidays.service import holidays_for_range
 from ..people.models import Person
-from ..rules.policy import policy_for
 from ..timeutil import local_day_range, local_zone
 from ..types import utcnow
 from .conflicts import (
@@ -28,7 +25,7 @@ from .conflicts import (
     proposal_for,
 )
 from .enums import SLOT_HOLDING_STATUSES
-from .facts import campaign_facts, host_maximum, series_facts, venue_facts
+from .facts import holiday_facts, rules_context, scarce_limits
 from .models import Event, EventAudience, Occurrence, event_speakers
 
 
@@ -83,7 +80,7 @@ class _Shared:
     def __init__(self, rows, speakers, audiences, series_rows, people, scarce_rows, years):
         self.rows, self.speakers, self.audiences = rows, speakers, audiences
         self.series_rows, self.people, self.scarce_rows = series_rows, people, scarce_rows
-        self.years = years  # year -> its holidays (conflicts._holiday_facts, once a year)
+        self.years = years  # year -> its holidays (facts.holiday_facts, once a year)
 
     @classmethod
     def load(cls, events: list[Event], proposals: list[rules.Proposal], tz) -> "_Shared":
@@ -170,42 +167,23 @@ class _Shared:
                 counts[key] = counts.get(key, 0) + 1
         return counts
 
-    def holidays(self, p: rules.Proposal, tz) -> rules.HolidayFacts:
-        first = min(s for s, _ in p.slots).astimezone(tz).date()
-        last = max(s for s, _ in p.slots).astimezone(tz).date()
-        days_off, workdays, provisional = {}, {}, set()
-        for year in range(first.year, last.year + 1):
-            facts = self.years[year]
-            days_off.update({d: n for d, n in facts.days_off.items() if facts.is_holiday(d)})
-            workdays.update(facts.workdays)
-            if not facts.official:
-                provisional.add(year)
-        return rules.HolidayFacts(days_off, workdays, frozenset(provisional))
-
     def context(self, event: Event, p: rules.Proposal, now: datetime, tz) -> rules.Context:
-        series, campaign = event.series, event.campaign
         speakers = [self.people[i] for i in p.speaker_ids if i in self.people]
-        limits = {s.id: s.monthly_limit for s in speakers if s.scarce and s.monthly_limit}
+        limits = scarce_limits(speakers)
         series_counts, host_counts = self.year_counts(p, tz)
-        return rules.Context(
-            tz=tz,
-            now=now,
-            policy=policy_for(p.kind),
-            venue=venue_facts(event.venue) if event.venue is not None else None,
-            series=series_facts(series, max_per_host=host_maximum(series, p.host_id))
-            if series
-            else None,
-            campaign=campaign_facts(campaign, p.kind) if campaign else None,
-            holidays=self.holidays(p, tz),
+        return rules_context(
+            event,
+            p,
+            now,
+            tz,
+            speakers,
+            holidays=holiday_facts(p, tz, lambda first, last: self.years),
             bookings=self.bookings(p, _padding(event)),
             series_year_counts=series_counts,
             host_year_counts=host_counts,
-            speaker_names={s.id: s.name for s in speakers},
             scarce_limits=limits,
             speaker_month_counts=self.month_counts(p, limits, tz),
-            lead_days=current_app.config["FILING_LEAD_DAYS"],
             suggestion_pool=0,
-            translate=gettext,
         )
 
 

@@ -20,12 +20,11 @@ from ..extensions import db
 from ..holidays.service import holidays_for_range
 from ..people.models import Person
 from ..rules.clearing import POOL, clearing_suggestions
-from ..rules.policy import policy_for
 from ..timeutil import event_zone, local_day_range, local_zone, to_local
 from ..types import utcnow
 from ..venues.models import Venue
 from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES
-from .facts import campaign_facts, host_maximum, series_facts, venue_facts
+from .facts import holiday_facts, rules_context, scarce_limits
 from .models import Event, EventAudience, Occurrence, event_speakers
 from .recurrence import expand
 
@@ -247,20 +246,6 @@ def _other_venues(p: rules.Proposal, event: Event) -> tuple[tuple, dict]:
     return tuple(facts.values()), busy
 
 
-def _holiday_facts(p: rules.Proposal, tz) -> rules.HolidayFacts:
-    if not p.slots:
-        return rules.HolidayFacts()
-    first = min(s for s, _ in p.slots).astimezone(tz).date()
-    last = max(s for s, _ in p.slots).astimezone(tz).date()
-    days_off, workdays, provisional = {}, {}, set()
-    for year, facts in holidays_for_range(first, last).items():
-        days_off.update({d: n for d, n in facts.days_off.items() if facts.is_holiday(d)})
-        workdays.update(facts.workdays)
-        if not facts.official:
-            provisional.add(year)
-    return rules.HolidayFacts(days_off, workdays, frozenset(provisional))
-
-
 def build_context(event: Event, p: rules.Proposal, now: datetime) -> rules.Context:
     tz = local_zone()
     series = event.series
@@ -276,28 +261,21 @@ def build_context(event: Event, p: rules.Proposal, now: datetime) -> rules.Conte
         if p.speaker_ids
         else []
     )
-    scarce_limits = {s.id: s.monthly_limit for s in speakers if s.scarce and s.monthly_limit}
-    campaign = event.campaign
-    return rules.Context(
-        tz=tz,
-        now=now,
-        policy=policy_for(p.kind),
-        venue=venue_facts(event.venue) if event.venue is not None else None,
-        series=series_facts(series, max_per_host=host_maximum(series, p.host_id))
-        if series
-        else None,
-        campaign=campaign_facts(campaign, p.kind) if campaign else None,
-        holidays=_holiday_facts(p, tz),
+    limits = scarce_limits(speakers)
+    return rules_context(
+        event,
+        p,
+        now,
+        tz,
+        speakers,
+        holidays=holiday_facts(p, tz, holidays_for_range),
         bookings=tuple(load_bookings(p, max(SUGGESTION_WINDOW, spacing))),
         series_year_counts=series_counts,
         host_year_counts=host_counts,
         other_venues=other_venues,
         other_venue_busy=other_busy,
-        speaker_names={s.id: s.name for s in speakers},
-        scarce_limits=scarce_limits,
-        speaker_month_counts=_speaker_month_counts(p, scarce_limits, tz),
-        lead_days=current_app.config["FILING_LEAD_DAYS"],
-        translate=gettext,
+        scarce_limits=limits,
+        speaker_month_counts=_speaker_month_counts(p, limits, tz),
     )
 
 

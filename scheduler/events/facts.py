@@ -2,11 +2,19 @@
 check (``conflicts.py``) and the planner's loader (``planner/load.py``) turn a venue, a
 series or a campaign into values the rules and the solver read."""
 
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext
+
+from .. import rules
 from ..campaigns.models import Campaign
 from ..rules.facts import CampaignFacts, SeriesFacts, VenueFacts
+from ..rules.policy import policy_for
 from ..series.models import HostMode, Series
 from ..venues.models import Venue
 from .enums import EventKind
+from .models import Event
 
 
 def venue_facts(v: Venue, **planning) -> VenueFacts:
@@ -67,4 +75,51 @@ def campaign_facts(c: Campaign, kind: str | None = None) -> CampaignFacts:
         launch_at=c.launch_at,
         event_kinds=frozenset(c.event_kinds or ()) if kind is not None else frozenset(),
         kind_names=kind_names(c.event_kinds, kind) if kind is not None else {},
+    )
+
+
+def scarce_limits(speakers) -> dict:
+    """Monthly limits of the scarce speakers among ``speakers`` (rows with id, scarce and
+    monthly_limit)."""
+    return {s.id: s.monthly_limit for s in speakers if s.scarce and s.monthly_limit}
+
+
+def holiday_facts(p: rules.Proposal, tz, years_between) -> rules.HolidayFacts:
+    """The holidays of the proposal's dates; ``years_between(first, last)`` gives each year
+    of those days its YearHolidays (holidays.service.holidays_for_range, or a page's own)."""
+    if not p.slots:
+        return rules.HolidayFacts()
+    first = min(s for s, _ in p.slots).astimezone(tz).date()
+    last = max(s for s, _ in p.slots).astimezone(tz).date()
+    years = years_between(first, last)
+    days_off, workdays, provisional = {}, {}, set()
+    for year in range(first.year, last.year + 1):
+        facts = years[year]
+        days_off.update({d: n for d, n in facts.days_off.items() if facts.is_holiday(d)})
+        workdays.update(facts.workdays)
+        if not facts.official:
+            provisional.add(year)
+    return rules.HolidayFacts(days_off, workdays, frozenset(provisional))
+
+
+def rules_context(
+    event: Event, p: rules.Proposal, now: datetime, tz, speakers, **loaded
+) -> rules.Context:
+    """The one builder of the rules' context for an event's proposal: the facts read from
+    the event here, what the caller loaded its own way (bookings, holidays, counts, one
+    event or a page of them: conflicts.py, batch_check.py) in ``loaded``."""
+    series, campaign = event.series, event.campaign
+    return rules.Context(
+        tz=tz,
+        now=now,
+        policy=policy_for(p.kind),
+        venue=venue_facts(event.venue) if event.venue is not None else None,
+        series=series_facts(series, max_per_host=host_maximum(series, p.host_id))
+        if series
+        else None,
+        campaign=campaign_facts(campaign, p.kind) if campaign else None,
+        speaker_names={s.id: s.name for s in speakers},
+        lead_days=current_app.config["FILING_LEAD_DAYS"],
+        translate=gettext,
+        **loaded,
     )
