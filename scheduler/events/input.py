@@ -230,13 +230,9 @@ def _refs(model, values, name: str) -> list:
 
 
 def _bool(body, name) -> bool:
-    value = body.get(name, False)
+    value = schemas.flag(body.get(name, False))
     if isinstance(value, bool):
         return value
-    if value in ("true", "on", "1", 1):
-        return True
-    if value in ("false", "off", "0", 0, "", None):
-        return False
     raise BadInput(_("%(field)s must be true or false.", field=name), field=name)
 
 

@@ -42,7 +42,7 @@ def _falsy_is_none(value):
     return value or None
 
 
-def _flag(value):
+def flag(value):
     """A form's or JSON's yes/no; anything else is left for the strict bool to refuse."""
     if isinstance(value, bool):
         return value
@@ -68,7 +68,7 @@ def _whole_number(value):
     return value if isinstance(value, int) else -1
 
 
-Flag = Annotated[StrictBool, BeforeValidator(_flag)]
+Flag = Annotated[StrictBool, BeforeValidator(flag)]
 # A reference to a row: its id or its slug; null or "" for none.
 RowRef = Annotated[StrictInt | StrictStr | None, BeforeValidator(_blank_is_none)]
 RowRefs = Annotated[list[StrictInt | StrictStr] | None, BeforeValidator(_blank_is_none)]
