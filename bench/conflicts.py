@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._seed import seed
 from scheduler import create_app
+from scheduler.enums import EventKind, EventStatus
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventKind, EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.people.models import Person

@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 from bench._seed import seed  # noqa: E402
 from config import Config  # noqa: E402
 from scheduler import create_app  # noqa: E402
-from scheduler.events.enums import SLOT_HOLDING_STATUSES  # noqa: E402
+from scheduler.enums import SLOT_HOLDING_STATUSES  # noqa: E402
 from scheduler.extensions import db  # noqa: E402
 
 CLASSES = ("page", "feed", "event", "api", "race")
@@ -67,7 +67,7 @@ TIMEOUT = 120  # seconds a request may take: gunicorn's worker timeout (deploy/g
 MIX = {"page": 25, "feed": 40, "event": 15, "api": 20}  # reader traffic, percent
 HOLDING = ", ".join(f"'{s.value}'" for s in SLOT_HOLDING_STATUSES)
 # Two occurrences hold one venue slot when both belong to events in a slot-holding status
-# (events/enums.py: SLOT_HOLDING_STATUSES, what the rules engine and the exclusion
+# (scheduler/enums.py: SLOT_HOLDING_STATUSES, what the rules engine and the exclusion
 # constraint count), neither is cancelled, and their blocked ranges (start to end plus the
 # venue's buffer) overlap. Status, not the holds_slot flag, so a flag out of step shows too.
 DOUBLE_HOLDS_SQL = f"""
@@ -205,7 +205,7 @@ def prepare(url: str, args, run_id: str, stamp: Path) -> Plan:
     """The seeded year (unless --url), users, tokens and the contested slots, written
     straight to the database; ``stamp`` is the server's feed version file."""
     from scheduler.accounts.service import create_user, issue_token
-    from scheduler.events.enums import EventStatus
+    from scheduler.enums import EventStatus
     from scheduler.events.models import Event, Occurrence
     from scheduler.societies.models import Society
     from scheduler.venues.models import Venue

@@ -37,8 +37,8 @@ from bench.conflicts import candidate
 from scheduler import create_app
 from scheduler.accounts.models import Role, User
 from scheduler.campaigns.models import Campaign, CampaignKind
+from scheduler.enums import EventKind
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventKind
 from scheduler.events.models import Event, Occurrence
 from scheduler.extensions import db
 from scheduler.feeds.service import FEEDS, FRAGMENTS

@@ -19,9 +19,8 @@ from .audit.service import record
 from .database import serialized_writes
 from .errors import BadInput, Conflict
 from .extensions import db
+from .limits import CONTROL_CHARACTERS
 
-# C0 controls but tab and line breaks, and DEL (as for events).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INTEGER = re.compile(r"-?[0-9]{1,12}")
 DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,15})?")
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.accounts.models import Role, User
 from scheduler.campaigns.models import Campaign, CampaignKind
-from scheduler.events.enums import EventKind, EventStatus
+from scheduler.enums import EventKind, EventStatus
 from scheduler.events.models import Event
 from scheduler.events.occurrences import sync_occurrences
 from scheduler.extensions import db

@@ -22,11 +22,11 @@ from sqlalchemy.orm import selectinload
 from scheduler import create_app
 from scheduler.accounts.models import Role, User
 from scheduler.audit.models import AuditEntry
-from scheduler.events.enums import SLOT_HOLDING_STATUSES, EventStatus
+from scheduler.enums import SLOT_HOLDING_STATUSES, EventStatus
 from scheduler.events.models import Event, Occurrence
-from scheduler.events.recurrence import expand
 from scheduler.extensions import db
 from scheduler.notifications.models import OutboxMessage
+from scheduler.recurrence import expand
 from scheduler.timeutil import local_zone
 from tests.jobs.helpers import ROOT, Inbox, free_port, wait_for
 

@@ -22,7 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from scheduler.accounts.models import ApiToken, Role, User
 from scheduler.calendar_sync.models import CalendarSource
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.feeds.models import FeedToken

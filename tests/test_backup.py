@@ -14,8 +14,8 @@ from alembic.script import ScriptDirectory
 from scheduler import create_app
 from scheduler.accounts.models import Role
 from scheduler.accounts.service import issue_token
+from scheduler.enums import Audience
 from scheduler.events import workflow
-from scheduler.events.enums import Audience
 from scheduler.extensions import db
 from scheduler.holidays.service import ensure_year
 from scheduler.jobs.models import SchedulerLease

@@ -12,7 +12,7 @@ from scheduler import create_app
 from scheduler.accounts.models import Role, User
 from scheduler.campaigns.models import Campaign, CampaignKind
 from scheduler.demo import DemoDataError, find_double_bookings, load_demo_data
-from scheduler.events.enums import SLOT_HOLDING_STATUSES, Audience, EventKind, EventStatus
+from scheduler.enums import SLOT_HOLDING_STATUSES, Audience, EventKind, EventStatus
 from scheduler.events.models import Event, Occurrence
 from scheduler.extensions import db
 from scheduler.holidays.service import holidays_for_range

@@ -19,8 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
+from scheduler.enums import EventStatus
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
 from tests.factories import local, make_event, make_society, make_user, make_venue
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from scheduler.accounts.models import Role
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.workflow import ACTIONS
 from scheduler.extensions import db
 from scheduler.feeds.tokens import issue_feed_token

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import ApiToken, Role
 from scheduler.audit.models import AuditEntry
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from tests.conftest import csrf_token, sign_in

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from scheduler import create_app
 from scheduler.accounts.models import ApiToken, Role
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.hosts import PublicAddressMissing
 from scheduler.notifications.models import OutboxMessage

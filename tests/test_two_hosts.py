@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.accounts.models import ApiToken, Role
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.series.models import Series
 from tests.factories import (

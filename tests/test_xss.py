@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 from werkzeug.security import generate_password_hash
 
 from scheduler.accounts.models import Role, User
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.notifications.mailer import Claimed, MailSettings, build_mime

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..audit.models import AuditEntry
+from ..enums import EventStatus
 from ..events.batch_check import check_events
-from ..events.enums import EventStatus
 from ..events.models import Event
 from ..events.queries import EventFilters, event_loader_options
 from ..extensions import db

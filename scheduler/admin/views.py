@@ -7,9 +7,9 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..accounts.access import organizer_only
+from ..enums import EventKind
 from ..errors import BadInput, RequestError, error_response
 from ..events import workflow
-from ..events.enums import EventKind
 from ..events.models import Event
 from ..events.queries import event_loader_options, parse_filters
 from ..extensions import db

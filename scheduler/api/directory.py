@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..campaigns.models import Campaign
+from ..enums import EventKind
 from ..errors import NotFound
-from ..events.enums import EventKind
 from ..events.queries import parse_enum_arg
 from ..extensions import db
 from ..people.models import Person

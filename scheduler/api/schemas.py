@@ -9,12 +9,12 @@ from pydantic.json_schema import models_json_schema
 
 from ..calendar_sync.models import MAX_URL as MAX_SOURCE_URL
 from ..campaigns.models import CampaignKind
+from ..enums import EventKind
 from ..events import schemas as events
-from ..events.enums import EventKind
 from ..events.schemas import DateTime
+from ..limits import MAX_PLAN_YEAR, MIN_PLAN_YEAR
 from ..planner.applications import MAX_NOTE
 from ..planner.core.solve import DEFAULT_SEED, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
-from ..planner.load import MAX_YEAR, MIN_YEAR
 from ..societies.models import SocietyKind
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -23,7 +23,7 @@ MAX_USER_NAME, MAX_EMAIL = 120, 200  # accounts/service.py and accounts/models.p
 Count = Annotated[int, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)] | None
 Date = Annotated[str, Field(json_schema_extra={"format": "date"})]
-Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+Year = Annotated[int, Field(ge=MIN_PLAN_YEAR, le=MAX_PLAN_YEAR)]
 Month = Annotated[int, Field(ge=1, le=12)]
 Text = str | None
 # Directory writes take numbers, booleans and lists also as text (a form sends the same).

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..campaigns.models import Campaign
-from ..events.enums import Audience, EventKind, EventStatus
+from ..enums import Audience, EventKind, EventStatus
 from ..extensions import db
 from ..people.models import Person
 from ..series.models import Series

@@ -21,9 +21,9 @@ from flask_babel import gettext as _
 
 from ..accounts.models import User
 from ..audit.service import record
+from ..enums import EventStatus
 from ..errors import BadInput, Conflict, NotFound, RequestError
 from ..events import workflow
-from ..events.enums import EventStatus
 from ..events.models import Event, Occurrence
 from ..extensions import db
 from ..feeds.importer import import_ics

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..events.enums import EventKind
+from ..enums import EventKind
 from ..timeutil import to_local
 from .models import CampaignKind
 

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 
 from .. import directory_input as parse
 from ..audit.service import record
+from ..enums import EventKind
 from ..errors import BadInput, Conflict
-from ..events.enums import EventKind
 from ..extensions import db
 from ..series.models import Series, SeriesPlanning
 from ..timeutil import local_zone, to_local

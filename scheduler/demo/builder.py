@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 
 from ..accounts.models import Role, User
 from ..campaigns.models import Campaign, CampaignKind
-from ..events.enums import Audience, EventKind, EventStatus
+from ..enums import Audience, EventKind, EventStatus
 from ..events.models import Event
 from ..events.occurrences import sync_occurrences
-from ..events.recurrence import Slot, expand
 from ..extensions import db
 from ..people.models import Person
+from ..recurrence import Slot, expand
 from ..series.models import Series
 from ..societies.models import Society
 from ..venues.models import Venue

@@ -3,8 +3,8 @@ assorted filings in every state of the approval workflow."""
 
 from datetime import date, timedelta
 
-from ..events.enums import EventKind, EventStatus
-from ..events.recurrence import exdate_key, expand
+from ..enums import EventKind, EventStatus
+from ..recurrence import exdate_key, expand
 from .builder import DemoBuilder
 from .calendar import at, day_range, innovation_week_dates, midnight, nth_weekday, science_day_week
 from .data import (

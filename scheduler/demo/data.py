@@ -3,7 +3,7 @@ contacts; reserved example domains)."""
 
 from zoneinfo import ZoneInfo
 
-from ..events.enums import Audience, EventKind, EventStatus
+from ..enums import Audience, EventKind, EventStatus
 from ..series.models import HostMode
 from ..societies.models import SocietyKind
 

@@ -4,8 +4,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from ..events.recurrence import Slot
 from ..people.models import Person
+from ..recurrence import Slot
 from ..venues.models import Venue
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..campaigns.models import Campaign
-from ..events.enums import SLOT_HOLDING_STATUSES
+from ..enums import SLOT_HOLDING_STATUSES
 from ..events.models import Event, Occurrence, event_speakers
 from ..extensions import db
 from ..people.models import Person

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from ..events.enums import EventKind, EventStatus
+from ..enums import EventKind, EventStatus
 from .builder import DemoBuilder
 from .calendar import day_range
 from .data import (

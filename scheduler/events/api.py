@@ -8,10 +8,10 @@ from ..accounts.auth import user_from_bearer
 from ..api.pagination import page_envelope, parse_page
 from ..api.request import api_user, json_body
 from ..database import MAX_ID
+from ..enums import PUBLIC_STATUSES
 from ..errors import BadInput, NotFound, fail
 from . import workflow
 from .conflicts import finding_to_json
-from .enums import PUBLIC_STATUSES
 from .models import Event
 from .queries import get_event, load_events, page_events, parse_filters
 from .serialize import event_to_json

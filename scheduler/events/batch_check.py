@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from .. import rules
+from ..enums import SLOT_HOLDING_STATUSES
 from ..extensions import db
 from ..holidays.service import holidays_for_range
 from ..people.models import Person
@@ -24,7 +25,6 @@ from .conflicts import (
     _shown_title,
     proposal_for,
 )
-from .enums import SLOT_HOLDING_STATUSES
 from .facts import holiday_facts, rules_context, scarce_limits
 from .models import Event, EventAudience, Occurrence, event_speakers
 

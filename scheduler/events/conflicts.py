@@ -16,17 +16,17 @@ from flask_login import current_user
 
 from .. import rules
 from ..bounded import values_in
+from ..enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES
 from ..extensions import db
 from ..holidays.service import holidays_for_range
 from ..people.models import Person
+from ..recurrence import expand
 from ..rules.clearing import POOL, clearing_suggestions
 from ..timeutil import event_zone, local_day_range, local_zone, to_local
 from ..types import utcnow
 from ..venues.models import Venue
-from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES
 from .facts import holiday_facts, rules_context, scarce_limits
 from .models import Event, EventAudience, Occurrence, event_speakers
-from .recurrence import expand
 
 SUGGESTION_WINDOW = timedelta(days=14)
 AUDIENCE_LOOKBACK = timedelta(days=2)

@@ -9,11 +9,11 @@ from flask_babel import gettext
 
 from .. import rules
 from ..campaigns.models import Campaign
+from ..enums import EventKind
 from ..rules.facts import CampaignFacts, SeriesFacts, VenueFacts
 from ..rules.policy import policy_for
 from ..series.models import HostMode, Series
 from ..venues.models import Venue
-from .enums import EventKind
 from .models import Event
 
 

@@ -1,7 +1,6 @@
 """Event input from the API, the portal form and the importer: validated before anything
 is written. Every problem becomes a BadInput naming the field, in the user's language."""
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -12,9 +11,18 @@ from pydantic import ValidationError
 
 from ..campaigns.models import Campaign
 from ..database import MAX_ID
+from ..enums import Audience, EventKind
 from ..errors import BadInput
 from ..extensions import db
+from ..limits import CONTROL_CHARACTERS, MAX_YEAR, MIN_YEAR
 from ..people.models import Person
+from ..recurrence import (
+    RecurrenceError,
+    exdate_key,
+    expand,
+    first_of_rule,
+    normalize_rrule,
+)
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import (
@@ -27,19 +35,6 @@ from ..timeutil import (
 )
 from ..venues.models import Venue
 from . import schemas
-from .enums import Audience, EventKind
-from .recurrence import (
-    RecurrenceError,
-    exdate_key,
-    expand,
-    first_of_rule,
-    normalize_rrule,
-)
-
-# C0 controls but tab and line breaks, and DEL: iCalendar text and XML (Excel) cannot carry
-# them, and PostgreSQL refuses NUL.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MIN_YEAR, MAX_YEAR = 1970, 2100
 
 # The fields an API/portal body may carry, their shapes and limits are declared once in
 # schemas.EventInput (each sets the model attribute of its name); these group them for the

@@ -9,14 +9,13 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..campaigns.models import Campaign
-from ..enums import enum_column
+from ..enums import Audience, EventKind, EventStatus, enum_column
 from ..extensions import db
 from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
 from ..types import UTCDateTime, utcnow
 from ..venues.models import Venue
-from .enums import Audience, EventKind, EventStatus
 from .schemas import MAX_RRULE, MAX_TITLE, MAX_URL, MAX_ZONE_NAME
 
 event_cohosts = sa.Table(

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from flask import current_app
 
+from ..enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
+from ..recurrence import expand
 from ..timeutil import event_zone
-from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
 from .models import Event, Occurrence
-from .recurrence import expand
 
 
 def sync_occurrences(event: Event) -> None:

@@ -15,8 +15,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..bounded import rows_table, values_in
 from ..campaigns.models import Campaign
+from ..enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
 from ..errors import BadInput
 from ..extensions import db
+from ..limits import MAX_YEAR, MIN_YEAR
 from ..people.models import Person
 from ..search.query import text_condition
 from ..series.models import Series
@@ -24,7 +26,6 @@ from ..societies.models import Society
 from ..timeutil import local_day_range, local_midnight_utc, local_to_utc
 from ..types import UTCDateTime
 from ..venues.models import Venue
-from .enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
 from .models import (
     Event,
     EventAudience,
@@ -35,7 +36,6 @@ from .models import (
 )
 from .visibility import visible_to_society
 
-MIN_YEAR, MAX_YEAR = 1970, 2100
 # A filter (society=a,b,...) takes at most this many values.
 MAX_FILTER_VALUES = 50
 

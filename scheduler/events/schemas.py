@@ -16,8 +16,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from ..enums import Audience, EventKind, EventStatus
 from ..rules.policy import SEVERITY
-from .enums import Audience, EventKind, EventStatus
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_URL = 200, 20_000, 500
 MAX_RRULE, MAX_ZONE_NAME, MAX_REASON = 500, 64, 2000

@@ -10,7 +10,7 @@ all ask.
 
 import sqlalchemy as sa
 
-from .enums import PUBLIC_STATUSES, EventStatus
+from ..enums import PUBLIC_STATUSES, EventStatus
 from .models import Event, event_cohosts
 
 PENDING_STATUSES = (EventStatus.SUBMITTED, EventStatus.CHANGES_REQUESTED)

@@ -26,13 +26,13 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User
 from ..audit.service import record
 from ..database import lock_keys, serialized_writes
+from ..enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
 from ..errors import BadInput, Conflict, Forbidden
 from ..extensions import db
 from ..rules import Finding, has_errors
 from ..types import utcnow
 from . import signals
 from .conflicts import check_event, finding_to_json
-from .enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
 from .input import parse_event_input, refuse_control_characters
 from .models import Event, Occurrence
 from .occurrences import occurrence_change, sync_occurrences

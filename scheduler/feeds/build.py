@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Timezone, vRecur, vText
 from icalendar import Event as VEvent
 
-from ..events.enums import EventStatus
+from ..enums import EventStatus
 from ..events.models import Event
 
 PRODID = "-//Science events scheduler//scheduler//ZH"

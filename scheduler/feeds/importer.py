@@ -22,9 +22,9 @@ from dateutil.rrule import rrulestr
 from flask import current_app
 from flask_babel import gettext as _
 
+from ..enums import EventKind, EventStatus
 from ..errors import BadInput, RequestError
 from ..events import workflow
-from ..events.enums import EventKind, EventStatus
 from ..events.input import (
     ATTRIBUTES,
     EventInput,
@@ -32,9 +32,9 @@ from ..events.input import (
 )
 from ..events.models import Event
 from ..events.occurrences import changes_nothing
-from ..events.recurrence import first_of_rule, local_until, normalize_rrule
 from ..events.schemas import MAX_TITLE
 from ..extensions import db
+from ..recurrence import first_of_rule, local_until, normalize_rrule
 from ..societies.models import Society
 from ..timeutil import event_zone, local_midnight_utc, zone_of
 from ..venues.models import Venue

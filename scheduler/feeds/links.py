@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from ..events.recurrence import local_until, normalize_rrule
 from ..hosts import absolute_url
+from ..recurrence import local_until, normalize_rrule
 from ..timeutil import event_zone, to_local
 
 FILTER_ARGS = (

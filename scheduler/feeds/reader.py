@@ -21,11 +21,7 @@ from icalendar import Component
 from icalendar.timezone import tzp
 
 from ..errors import BadInput
-from ..events.input import (
-    CONTROL_CHARACTERS,
-    MAX_YEAR,
-    MIN_YEAR,
-)
+from ..limits import CONTROL_CHARACTERS, MAX_YEAR, MIN_YEAR
 from .zones import ZoneMatch, match_zone, own_zone, zone_key
 
 # Defaults of the IMPORT_* settings (config.py).

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ..bounded import values_in
-from ..events.enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
+from ..enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
 from ..events.models import Event, Occurrence
 from ..events.queries import EventFilters
 from ..extensions import db

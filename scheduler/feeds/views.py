@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from ..campaigns.models import Campaign
+from ..enums import EventKind
 from ..errors import RequestError
-from ..events.enums import EventKind
 from ..events.models import Event
 from ..events.queries import EventFilters, parse_filters, speaks_in_public
 from ..extensions import db

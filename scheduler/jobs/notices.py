@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..database import serialized_writes
-from ..events.enums import EventStatus
+from ..enums import EventStatus
 from ..events.models import Event
 from ..extensions import db
 from ..notifications import service as notices

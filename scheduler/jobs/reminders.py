@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy.orm import selectinload
 
 from ..database import serialized_writes
-from ..events.enums import EventStatus
+from ..enums import EventStatus
 from ..events.models import Event, Occurrence
 from ..events.signals import EventChange, events_changed
 from ..extensions import db

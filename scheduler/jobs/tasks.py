@@ -18,8 +18,8 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from ..calendar_sync import service as sync
+from ..enums import EventStatus
 from ..events import workflow
-from ..events.enums import EventStatus
 from ..events.models import Event, Occurrence
 from ..extensions import db
 from ..notifications.mailer import Courier, MailSettings

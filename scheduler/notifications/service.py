@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..accounts.models import Role, User
-from ..events.enums import PUBLIC_STATUSES
+from ..enums import PUBLIC_STATUSES
 from ..events.models import Event
 from ..events.queries import EventFilters
 from ..events.signals import EventChange, Summary, events_changed

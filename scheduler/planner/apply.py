@@ -23,10 +23,10 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
 from ..database import lock_keys, serialized_writes
+from ..enums import SLOT_HOLDING_STATUSES, EventStatus
 from ..errors import BadInput, Conflict
 from ..events import workflow
 from ..events.conflicts import finding_to_json
-from ..events.enums import SLOT_HOLDING_STATUSES, EventStatus
 from ..events.models import Event, Occurrence
 from ..events.signals import Summary
 from ..extensions import db

@@ -17,12 +17,13 @@ from flask_babel import gettext as _
 
 from .. import rules
 from ..campaigns.models import Campaign
+from ..enums import SLOT_HOLDING_STATUSES, EventStatus
 from ..errors import BadInput
-from ..events.enums import SLOT_HOLDING_STATUSES, EventStatus
 from ..events.facts import campaign_facts, series_facts, venue_facts
 from ..events.models import Event, Occurrence, event_speakers
 from ..extensions import db
 from ..holidays.service import year_holidays
+from ..limits import MAX_PLAN_YEAR, MIN_PLAN_YEAR
 from ..people.models import Person
 from ..quotas import service as quotas
 from ..series.models import HostMode, Series
@@ -42,7 +43,6 @@ from .core.types import (
 )
 from .models import HostApplication, Plan, PlanSession, PlanStatus, SeriesPlanning, VenueClosure
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_PINS = 500
 _BYDAY = re.compile(r"BYDAY=([A-Z,0-9+-]+)")
 _WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
@@ -78,9 +78,9 @@ def parse_year(raw) -> int:
         year = int(str(raw).strip())
     except (TypeError, ValueError):
         raise BadInput(_("year must be a four-digit year such as 2027."), field="year") from None
-    if not MIN_YEAR <= year <= MAX_YEAR:
+    if not MIN_PLAN_YEAR <= year <= MAX_PLAN_YEAR:
         raise BadInput(
-            _("year must be between %(low)s and %(high)s.", low=MIN_YEAR, high=MAX_YEAR),
+            _("year must be between %(low)s and %(high)s.", low=MIN_PLAN_YEAR, high=MAX_PLAN_YEAR),
             field="year",
         )
     return year

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..campaigns.models import Campaign, CampaignKind
+from ..enums import SLOT_HOLDING_STATUSES
 from ..errors import BadInput, RequestError, fail
-from ..events.enums import SLOT_HOLDING_STATUSES
 from ..events.models import Event, Occurrence
 from ..extensions import db
 from ..people.models import Person

@@ -5,9 +5,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..enums import EventStatus
 from ..errors import NotFound, RequestError, fail
 from ..events import workflow
-from ..events.enums import EventStatus
 from ..events.queries import get_event
 from ..extensions import db
 

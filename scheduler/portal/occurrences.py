@@ -17,8 +17,8 @@ from ..errors import BadInput, NotFound, RequestError
 from ..events import workflow
 from ..events.conflicts import finding_to_json
 from ..events.models import Event
-from ..events.recurrence import RecurrenceError, exdate_key, expand
 from ..extensions import db
+from ..recurrence import RecurrenceError, exdate_key, expand
 from ..timeutil import event_zone
 from ..types import utcnow
 from .access import managed_event

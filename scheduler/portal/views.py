@@ -10,10 +10,10 @@ from ..admin.queue import neighbours
 from ..audit.history import describe_history
 from ..audit.service import trail
 from ..campaigns.models import Campaign
+from ..enums import Audience, EventKind, EventStatus
 from ..errors import NotFound, RequestError
 from ..events import schemas, workflow
 from ..events.conflicts import check_event, finding_to_json
-from ..events.enums import Audience, EventKind, EventStatus
 from ..events.models import Event
 from ..events.queries import event_loader_options, get_event
 from ..events.visibility import may_view, society_condition

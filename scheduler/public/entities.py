@@ -14,8 +14,8 @@ from flask import render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from ..enums import EventKind
 from ..errors import NotFound
-from ..events.enums import EventKind
 from ..events.queries import EventFilters, list_occurrences, speaks_in_public
 from ..extensions import db
 from ..feeds.links import subscribe_links

@@ -11,12 +11,10 @@ from flask_login import current_user
 from ..accounts.models import User
 from ..audit.service import trail
 from ..campaigns.models import Campaign
+from ..enums import Audience, EventKind
 from ..errors import BadInput, NotFound
-from ..events.enums import Audience, EventKind
 from ..events.models import Event
 from ..events.queries import (
-    MAX_YEAR,
-    MIN_YEAR,
     get_public_event,
     list_occurrences,
     occurrences_by_day,
@@ -29,6 +27,7 @@ from ..health import UNREACHABLE, database_state
 from ..hosts import absolute_url
 from ..jobs.lease import NAME as LEASE_NAME
 from ..jobs.models import SchedulerLease
+from ..limits import MAX_YEAR, MIN_YEAR
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_today, local_zone

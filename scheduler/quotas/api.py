@@ -6,8 +6,8 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..enums import EventKind
 from ..errors import fail
-from ..events.enums import EventKind
 from ..societies.models import Society
 from ..timeutil import to_local
 from . import figures, service

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ..events.enums import SLOT_HOLDING_STATUSES, EventStatus
+from ..enums import SLOT_HOLDING_STATUSES, EventStatus
 
 S = EventStatus
 
@@ -23,7 +23,6 @@ BOOKED_STATUSES = frozenset(SLOT_HOLDING_STATUSES)
 # Major events whose filing is judged: filed and not refused, withdrawn or cancelled.
 FILED_STATUSES = frozenset({S.SUBMITTED, S.CHANGES_REQUESTED, S.APPROVED, S.COMPLETED})
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 DORMANT_AFTER_MONTHS = 12
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..campaigns.models import Campaign
-from ..events.enums import EventStatus
+from ..enums import EventStatus
 from ..series.models import Series
 from ..societies.models import SocietyKind
 from . import counting as c

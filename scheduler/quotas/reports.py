@@ -19,7 +19,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ..events.enums import EventKind
+from ..enums import EventKind
 from ..timeutil import to_local
 from . import figures, service
 

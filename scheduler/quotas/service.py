@@ -19,10 +19,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..campaigns.models import Campaign
+from ..enums import EventKind, EventStatus
 from ..errors import BadInput, NotFound
-from ..events.enums import EventKind, EventStatus
 from ..events.models import Event, Occurrence, event_cohosts, event_organizers
 from ..extensions import db
+from ..limits import MAX_PLAN_YEAR, MIN_PLAN_YEAR
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_today, local_zone
@@ -69,9 +70,9 @@ def parse_year(raw: str | None) -> int:
     if not YEAR_PATTERN.match(raw.strip()):
         raise BadInput(_("year must be a four-digit year such as 2027."), field="year")
     year = int(raw)
-    if not c.MIN_YEAR <= year <= c.MAX_YEAR:
+    if not MIN_PLAN_YEAR <= year <= MAX_PLAN_YEAR:
         raise BadInput(
-            _("year must be between %(low)s and %(high)s.", low=c.MIN_YEAR, high=c.MAX_YEAR),
+            _("year must be between %(low)s and %(high)s.", low=MIN_PLAN_YEAR, high=MAX_PLAN_YEAR),
             field="year",
         )
     return year

@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import organizer_required
 from ..campaigns.models import Campaign
+from ..enums import EventKind
 from ..errors import BadInput, RequestError, fail
-from ..events.enums import EventKind
 from ..extensions import db
 from ..feeds.service import LRU
 from ..feeds.version import current_version, stamp_path

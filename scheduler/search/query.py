@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..bounded import values_in
+from ..enums import PUBLIC_STATUSES, EventStatus
 from ..errors import BadInput
-from ..events.enums import PUBLIC_STATUSES, EventStatus
 from ..events.models import Event, Occurrence
 from ..extensions import db
 from ..societies.models import Society

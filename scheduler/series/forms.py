@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..campaigns.models import CampaignKind
-from ..events.enums import EventKind
+from ..enums import EventKind
 from .models import HostMode
 
 WEEKDAY_NAMES = (

@@ -5,8 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..campaigns.models import Campaign
-from ..enums import LabelledEnum, enum_column
-from ..events.enums import EventKind
+from ..enums import EventKind, LabelledEnum, enum_column
 from ..extensions import db
 from ..societies.models import Society
 from ..venues.models import Venue

@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from .. import directory_input as parse
 from ..audit.service import record
 from ..campaigns.models import Campaign, CampaignKind
+from ..enums import EventKind
 from ..errors import BadInput, Conflict
-from ..events.enums import EventKind
-from ..events.recurrence import RecurrenceError, expand, normalize_rrule
 from ..extensions import db
+from ..recurrence import RecurrenceError, expand, normalize_rrule
 from ..societies.models import Society
 from ..timeutil import local_zone
 from ..venues.models import Venue

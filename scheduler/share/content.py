@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from ..events.enums import EventStatus
+from ..enums import EventStatus
 from ..events.models import Occurrence
 from ..extensions import db
 from ..hosts import absolute_url

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..enums import PUBLIC_STATUSES, EventKind
 from ..errors import BadInput, NotFound
-from ..events.enums import PUBLIC_STATUSES, EventKind
 from ..events.models import Event
 from ..events.queries import get_public_event, list_occurrences, parse_filters
 from ..extensions import db

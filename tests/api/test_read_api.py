@@ -5,7 +5,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from scheduler.accounts.models import Role
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.extensions import db
 from tests.factories import (
     fill_events,

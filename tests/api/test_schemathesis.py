@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from werkzeug.security import generate_password_hash
 
 from scheduler.api.openapi import build_document
-from scheduler.events.enums import EventKind, EventStatus
+from scheduler.enums import EventKind, EventStatus
 from scheduler.extensions import db
 from scheduler.planner.apply import run_plan
 from scheduler.planner.load import parse_request

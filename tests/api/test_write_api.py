@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event, Occurrence
 from scheduler.extensions import db
 from scheduler.notifications.models import OutboxMessage

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.societies.models import SocietyKind
 from tests.browser.conftest import shot

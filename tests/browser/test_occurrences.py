@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scheduler.accounts.models import Role
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from tests.browser.conftest import shot

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from scheduler.events.enums import EventKind
+from scheduler.enums import EventKind
 from scheduler.extensions import db
 from scheduler.timeutil import local_today
 from tests.browser.conftest import shot

@@ -10,8 +10,8 @@ from scheduler.accounts.models import Role
 from scheduler.api.openapi import build_document
 from scheduler.calendar_sync import service
 from scheduler.calendar_sync.models import CalendarSource
+from scheduler.enums import EventStatus
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.jobs.clock import FixedClock

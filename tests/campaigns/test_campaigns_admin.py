@@ -12,9 +12,9 @@ from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
 from scheduler.campaigns import service
 from scheduler.campaigns.models import Campaign, CampaignKind
+from scheduler.enums import EventKind
 from scheduler.errors import BadInput, Conflict
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventKind
 from scheduler.extensions import db
 from scheduler.planner.models import SeriesPlanning
 from tests.conftest import assert_matches_schema, bearer, sign_in

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from scheduler.audit.models import AuditEntry
-from scheduler.events.enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
+from scheduler.enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES, EventStatus
 from scheduler.events.models import Event, Occurrence, event_speakers
 from scheduler.extensions import db
 from scheduler.notifications.models import OutboxMessage

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
+from scheduler.enums import EventKind, EventStatus
 from scheduler.events.batch_check import check_events
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventKind, EventStatus
 from scheduler.events.models import Event
 from scheduler.events.occurrences import sync_occurrences
 from scheduler.events.queries import event_loader_options

@@ -4,7 +4,7 @@ the events they co-host once submitted, read-only, and never the host's drafts."
 import pytest
 
 from scheduler.accounts.models import Role
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.visibility import may_view
 from scheduler.extensions import db
 from scheduler.feeds.tokens import issue_feed_token

@@ -3,8 +3,8 @@
 from datetime import date
 
 from scheduler.campaigns.models import CampaignKind
+from scheduler.enums import EventKind, EventStatus
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventKind, EventStatus
 from scheduler.extensions import db
 from tests.factories import fill_events, local, make_campaign, make_event, make_venue
 

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
+from scheduler.enums import EventStatus
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.events.occurrences import sync_occurrences
 from scheduler.extensions import db

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from scheduler import create_app
 from scheduler.accounts.models import Role
 from scheduler.database import serialized_writes
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.notifications.service import organizers, society_people

@@ -1,4 +1,4 @@
-"""scheduler/events/recurrence.expand, case by case: each row gives the rule and its
+"""scheduler/recurrence.expand, case by case: each row gives the rule and its
 options and the occurrences expected (local start–end in the event's zone, and the rule's
 own start when an override moved it), or the code of the RecurrenceError. Pure: no app, no
 database. (Changes of clocks and RDATE lists have their own tests in the zone tests.)"""
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.events.recurrence import RecurrenceError, expand
+from scheduler.recurrence import RecurrenceError, expand
 
 URUMQI = ZoneInfo("Asia/Urumqi")  # UTC+6, no summer time: not the association's zone
 KOLKATA = ZoneInfo("Asia/Kolkata")  # UTC+5:30: a half-hour offset catches rounding

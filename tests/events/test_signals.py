@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
+from scheduler.enums import EventStatus
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.events.signals import events_changed
 from scheduler.extensions import db

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.events.models import Event, Occurrence
-from scheduler.events.recurrence import RecurrenceError, expand
 from scheduler.extensions import db
 from scheduler.feeds.service import FEEDS, FRAGMENTS
+from scheduler.recurrence import RecurrenceError, expand
 from tests.conftest import assert_matches_schema, bearer, sign_in
 from tests.factories import make_event, make_society, make_user, make_venue
 

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
+from scheduler.enums import EventStatus
 from scheduler.errors import BadInput, RequestError
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from tests.factories import local, make_event, make_society, make_user

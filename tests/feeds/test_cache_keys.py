@@ -4,7 +4,7 @@ and equal scopes written differently share one entry."""
 
 import pytest
 
-from scheduler.events.enums import EventKind
+from scheduler.enums import EventKind
 from scheduler.extensions import db
 from tests.factories import local, make_event, make_society, make_venue
 

@@ -10,8 +10,8 @@ import recurring_ical_events
 
 from scheduler import create_app
 from scheduler.accounts.models import Role
+from scheduler.enums import EventStatus
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.feeds.models import FeedToken
 from scheduler.feeds.service import FEEDS, FRAGMENTS

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
+from scheduler.enums import EventStatus
 from scheduler.errors import BadInput
-from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.feeds.importer import import_ics

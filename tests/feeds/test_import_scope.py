@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.audit.models import AuditEntry
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.feeds.importer import import_ics

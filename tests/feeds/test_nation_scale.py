@@ -8,8 +8,8 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
+from scheduler.enums import EventKind, EventStatus
 from scheduler.errors import is_unavailable
-from scheduler.events.enums import EventKind, EventStatus
 from scheduler.events.models import Event
 from scheduler.events.occurrences import sync_occurrences
 from scheduler.extensions import db

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
+from scheduler.enums import EventStatus
 from scheduler.errors import BadInput
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.notifications.models import OutboxMessage
 from tests.conftest import sign_in

@@ -5,9 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
+from scheduler.enums import EventStatus
 from scheduler.errors import BadInput, Conflict
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.people.models import Person
 from scheduler.people.service import create_person, delete_person, update_person

@@ -160,7 +160,7 @@ def build_db_world():
     people. 丙 hosted it in 2026. The 广州 hall is booked on Saturday 8 May 2027 at 14:00.
     """
     from scheduler.accounts.models import Role
-    from scheduler.events.enums import EventKind
+    from scheduler.enums import EventKind
     from scheduler.extensions import db
     from scheduler.planner.models import HostApplication
     from tests.factories import local, make_event, make_series, make_society, make_user

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from openapi_spec_validator import validate
 
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.planner.models import HostApplication, Plan

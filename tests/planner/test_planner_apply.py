@@ -5,9 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.audit.models import AuditEntry
+from scheduler.enums import EventStatus
 from scheduler.errors import BadInput
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event, Occurrence
 from scheduler.extensions import db
 from scheduler.planner.apply import PlanRefused, accept_plan, run_plan, undo_plan

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from scheduler.enums import EventStatus
 from scheduler.errors import BadInput
-from scheduler.events.enums import EventStatus
 from scheduler.events.workflow import SYSTEM
 from scheduler.extensions import db
 from scheduler.planner.apply import run_plan

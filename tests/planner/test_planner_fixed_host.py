@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.demo import load_demo_data
+from scheduler.enums import EventKind
 from scheduler.errors import BadInput
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventKind
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.planner.apply import accept_plan, run_plan

@@ -5,7 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.planner.models import HostApplication, Plan, PlanStatus, SeriesPlanning

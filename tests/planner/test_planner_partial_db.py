@@ -4,7 +4,7 @@ listed with its reason and the rest is planned."""
 import pytest
 import sqlalchemy as sa
 
-from scheduler.events.enums import EventKind
+from scheduler.enums import EventKind
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.planner.cli import EXIT_PARTIAL

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from scheduler.accounts.models import Role
+from scheduler.enums import EventKind, EventStatus
 from scheduler.events import workflow
 from scheduler.events.conflicts import check_event
-from scheduler.events.enums import EventKind, EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.feeds.tokens import issue_feed_token, tokens_of

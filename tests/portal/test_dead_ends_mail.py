@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
+from scheduler.enums import EventStatus
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.notifications.models import OutboxMessage
 from scheduler.planner.apply import accept_plan, run_plan, undo_plan

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
-from scheduler.events.enums import EventKind, EventStatus
+from scheduler.enums import EventKind, EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.people.models import Person

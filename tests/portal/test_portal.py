@@ -4,8 +4,8 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.admin.queue import PAGE_SIZE
+from scheduler.enums import EventStatus
 from scheduler.events import workflow
-from scheduler.events.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from tests.conftest import csrf_token, sign_in

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from scheduler.events.enums import EventKind, EventStatus
+from scheduler.enums import EventKind, EventStatus
 from scheduler.events.models import Event
 from scheduler.events.occurrences import sync_occurrences
 from scheduler.events.queries import MAX_FILTER_VALUES

@@ -7,7 +7,7 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
-from scheduler.events.enums import EventKind, EventStatus
+from scheduler.enums import EventKind, EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.series.cadence import describe_cadence

@@ -9,7 +9,7 @@ import pytest
 from scheduler import create_app
 from scheduler.accounts.models import Role
 from scheduler.accounts.service import issue_token
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.feeds.importer import import_ics
 from scheduler.pagecache import Pending, request_key

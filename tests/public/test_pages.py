@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.extensions import db
 from tests.factories import fill_events, local, make_campaign, make_event, make_series, make_venue
 

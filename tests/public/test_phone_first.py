@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
-from scheduler.events.enums import EventKind
+from scheduler.enums import EventKind
 from scheduler.extensions import db
 from scheduler.timeutil import local_today
 from tests.factories import local, make_campaign, make_event, make_series, make_venue

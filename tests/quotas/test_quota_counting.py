@@ -5,7 +5,7 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.quotas import counting, service
 from tests.factories import SHANGHAI, local, make_event, make_series

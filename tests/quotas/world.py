@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from scheduler.accounts.models import Role
 from scheduler.campaigns.models import Campaign
-from scheduler.events.enums import EventKind, EventStatus
+from scheduler.enums import EventKind, EventStatus
 from scheduler.extensions import db
 from scheduler.quotas import service
 from scheduler.series.models import Series

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.campaigns.models import CampaignKind
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.search.index import documents_select, rebuild_all

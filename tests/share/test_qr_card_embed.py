@@ -16,7 +16,7 @@ from PIL import Image
 
 from config import ConfigError
 from scheduler import create_app
-from scheduler.events.enums import EventStatus
+from scheduler.enums import EventStatus
 from scheduler.events.queries import get_public_event
 from scheduler.extensions import db
 from scheduler.security import embed_origins

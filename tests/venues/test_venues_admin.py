@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
 from scheduler.audit.models import AuditEntry
+from scheduler.enums import EventStatus
 from scheduler.errors import BadInput, Conflict
-from scheduler.events.enums import EventStatus
 from scheduler.extensions import db
 from scheduler.timeutil import to_local
 from scheduler.types import utcnow
