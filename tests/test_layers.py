@@ -31,6 +31,7 @@ def test_the_core_imports_without_flask_or_sqlalchemy():
         """
         import sys
         import scheduler.rules, scheduler.planner.core.solve, scheduler.planner.core.verify
+        import scheduler.feeds.reader  # the .ics reader (tests/feeds/test_reader_pure.py)
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "sqlalchemy"))
         assert not heavy, heavy
         from scheduler import create_app  # the factory is still there, loaded lazily
@@ -80,12 +81,17 @@ def test_a_core_module_importing_flask_or_a_model_breaks_the_contracts(tmp_path)
     config = _toy_package(tmp_path)
     assert _lint(tmp_path, config).returncode == 0  # the empty toy keeps every contract
     (tmp_path / "toy/rules/engine.py").write_text("import flask\nfrom toy.events import models\n")
+    (tmp_path / "toy/feeds/reader/__init__.py").write_text(
+        "import flask_babel\nfrom toy import errors\n"
+    )
 
     done = _lint(tmp_path, config, "pure-core", "core-at-the-bottom")
 
     assert done.returncode == 1
     assert "toy.rules.engine -> flask" in done.stdout
     assert "toy.rules.engine -> toy.events.models" in done.stdout
+    assert "toy.feeds.reader -> flask_babel" in done.stdout
+    assert "toy.feeds.reader -> toy.errors" in done.stdout
     assert "2 broken" in done.stdout
 
 

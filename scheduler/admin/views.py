@@ -13,8 +13,7 @@ from ..events import workflow
 from ..events.models import Event
 from ..events.queries import event_loader_options, parse_filters
 from ..extensions import db
-from ..feeds.importer import import_ics
-from ..feeds.reader import read_bounded, too_large
+from ..feeds.importer import import_ics, read_bounded, too_large
 from ..societies.models import Society
 from .queue import queue_page
 

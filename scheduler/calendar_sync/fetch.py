@@ -171,7 +171,7 @@ def _read(response, policy: FetchPolicy, deadline: float) -> bytes:
 
 
 def _too_large(policy: FetchPolicy) -> str:
-    return too_large(Limits(max_bytes=policy.max_bytes))
+    return too_large(Limits(max_bytes=policy.max_bytes), _)
 
 
 def _failure(exc: BaseException, host: str, policy: FetchPolicy) -> BaseException:

@@ -5,7 +5,7 @@ import click
 from flask import Flask
 
 from ..errors import RequestError
-from ..feeds.reader import Limits
+from ..feeds.importer import import_limits
 from .importer import OUTCOMES, import_directory
 from .reader import KINDS
 
@@ -18,7 +18,7 @@ def register_import_cli(app: Flask) -> None:
     @click.option("--kind", type=click.Choice(KINDS), help="What a CSV (or one sheet) lists.")
     def import_directory_command(path, dry_run, skip_bad, kind):
         """Import societies, venues, people and users (invited) from .xlsx or .csv."""
-        limit = Limits.from_config().max_bytes
+        limit = import_limits().max_bytes
         with open(path, "rb") as file:
             data = file.read(limit + 1)
         if len(data) > limit:

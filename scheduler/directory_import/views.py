@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..accounts.access import organizer_only
 from ..errors import BadInput, RequestError, fail
-from ..feeds.reader import Limits, read_bounded, too_large
+from ..feeds.importer import import_limits, read_bounded, too_large
 from .blanks import XLSX_TYPE, template_csv, template_xlsx
 from .importer import import_directory
 from .reader import KINDS
@@ -37,7 +37,7 @@ def _import():
     if upload is None or not upload.filename:
         raise BadInput(_("Choose an .xlsx or .csv file."), field="file")
     data = read_bounded(upload)
-    if len(data) > Limits.from_config().max_bytes:
+    if len(data) > import_limits().max_bytes:
         raise BadInput(too_large(), field="file")
     kind = request.form.get("kind", "")
     if kind and kind not in KINDS:

@@ -13,8 +13,7 @@ from ..errors import RequestError
 @click.option("--approve", is_flag=True, help="Approve valid events instead of submitting.")
 def import_ics_command(path, society_slug, approve):
     """Import events from an .ics file; lists each as created/updated/unchanged/skipped."""
-    from .importer import import_ics
-    from .reader import read_bounded
+    from .importer import import_ics, read_bounded
 
     with open(path, "rb") as file:
         data = read_bounded(file)

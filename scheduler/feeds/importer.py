@@ -1,7 +1,8 @@
 """Importing events from an .ics file (another calendar a society already keeps).
 
 ``reader.py`` reads the file first and writes nothing (every problem is refused with its
-line before anything is imported); this module applies the entries it gives.
+line before anything is imported); this module gives it the settings and the user's
+language, and applies the entries it gives.
 
 Importing matches each event by UID among the importing society's events: new ones are
 created, changed ones updated, identical ones left alone, so importing the same file twice
@@ -38,7 +39,8 @@ from ..recurrence import first_of_rule, local_until, normalize_rrule
 from ..societies.models import Society
 from ..timeutil import event_zone, local_midnight_utc, zone_of
 from ..venues.models import Venue
-from .reader import Entry, read_calendar, snippet
+from . import reader
+from .reader import CalendarFile, Entry, Limits, ReadError, read_calendar, snippet
 
 MAX_UID = 255  # Event.imported_uid
 SHORTEST = timedelta(minutes=1)
@@ -67,6 +69,41 @@ class ImportResult:
     def uids(self) -> set[str]:
         """Every UID the file names, imported or not (calendar sync: what is still there)."""
         return {item.uid for item in self.items if item.uid}
+
+
+# --- the reader's settings and language ------------------------------------------------------
+
+
+def import_limits() -> Limits:
+    """The reader's limits from the configuration (IMPORT_*, RECURRENCE_MAX_OCCURRENCES)."""
+    config = current_app.config
+    return Limits(
+        max_bytes=config["IMPORT_MAX_BYTES"],
+        max_events=config["IMPORT_MAX_EVENTS"],
+        max_line_length=config["IMPORT_MAX_LINE_LENGTH"],
+        max_occurrences=config["RECURRENCE_MAX_OCCURRENCES"],
+    )
+
+
+def read_bounded(stream) -> bytes:
+    """What ``import_ics`` needs of a file or upload: one byte past the limit is enough to
+    refuse it, so a huge file is never read whole."""
+    return stream.read(import_limits().max_bytes + 1)
+
+
+def too_large() -> str:
+    """The message for a file over the byte limit, in the user's language (also the upload
+    form's 413)."""
+    return reader.too_large(import_limits(), _)
+
+
+def read_file(data: bytes) -> CalendarFile:
+    """The file's entries and notes in the user's language; BadInput for the field "file"
+    when it cannot be read."""
+    try:
+        return read_calendar(data, import_limits(), _)
+    except ReadError as exc:
+        raise BadInput(exc.message, field="file") from None
 
 
 # --- importing -------------------------------------------------------------------------------
@@ -264,7 +301,7 @@ def import_ics(
     society = db.session.scalar(sa.select(Society).where(Society.slug == society_slug))
     if society is None:
         raise BadInput(_("Unknown society: %(value)s.", value=society_slug), field="society")
-    calendar = read_calendar(data)
+    calendar = read_file(data)
     by = by or workflow.SYSTEM
     venues = dict(db.session.execute(sa.select(Venue.name, Venue.slug)).all())
     own_uid = "@" + current_app.config["EVENT_UID_HOST"]

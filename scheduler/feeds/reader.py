@@ -4,23 +4,24 @@ The raw bytes are held to the size limit, decoded (UTF-8, UTF-16/32 with a byte-
 or GB18030), and scanned (structure, nesting, line lengths, the number of events) before any
 iCalendar parsing; then each VEVENT is parsed on its own, only the properties the importer
 uses, into an ``Entry`` of plain values, so memory and time stay proportional to the file. A
-file with a problem there is refused whole (``BadInput``), every problem listed with its
+file with a problem there is refused whole (``ReadError``), every problem listed with its
 line; a few stray lines (a line folded without its space, text after END:VCALENDAR) are left
 out with a note instead. ``importer.py`` applies the entries through the workflow.
+
+Pure, like the conflict rules: no Flask, no database. The caller passes the limits and a
+``translate(msgid, **params)`` (importer.py: the settings and flask_babel's gettext).
 """
 
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
-from flask_babel import gettext as _
 from icalendar import Component
 from icalendar.timezone import tzp
 
-from ..errors import BadInput
 from ..limits import CONTROL_CHARACTERS, MAX_YEAR, MIN_YEAR
 from .zones import ZoneMatch, match_zone, own_zone, zone_key
 
@@ -28,6 +29,7 @@ from .zones import ZoneMatch, match_zone, own_zone, zone_key
 MAX_BYTES = 5 * 1024 * 1024
 MAX_EVENTS = 500
 MAX_LINE_LENGTH = 50_000  # characters of one unfolded line that is read
+MAX_OCCURRENCES = 500  # RECURRENCE_MAX_OCCURRENCES: exception dates (EXDATE) of one event
 # Fixed bounds. VCALENDAR > VTIMEZONE > STANDARD and VCALENDAR > VEVENT > VALARM are 3 deep.
 MAX_DEPTH = 8
 MAX_PROPERTIES = 1000  # lines read from one event or time zone (500 EXDATE lines fit)
@@ -102,20 +104,31 @@ _UNTIL_YEAR = re.compile(r"UNTIL=(\d{4})", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Limits:
+    """The settings reading obeys (importer.py: import_limits builds them from the config)."""
+
     max_bytes: int = MAX_BYTES
     max_events: int = MAX_EVENTS
     max_line_length: int = MAX_LINE_LENGTH
+    max_occurrences: int = MAX_OCCURRENCES
 
-    @classmethod
-    def from_config(cls) -> "Limits":
-        if not has_app_context():
-            return cls()
-        config = current_app.config
-        return cls(
-            config.get("IMPORT_MAX_BYTES", MAX_BYTES),
-            config.get("IMPORT_MAX_EVENTS", MAX_EVENTS),
-            config.get("IMPORT_MAX_LINE_LENGTH", MAX_LINE_LENGTH),
-        )
+
+# (msgid, **params) -> the message in the user's language. Functions here call it ``_``, so
+# that `make extract-messages` finds their msgids as it finds the shell's gettext calls.
+Translate = Callable[..., str]
+
+
+def plain(msgid: str, **params) -> str:
+    """The message in English, as written here (flask_babel's gettext formats the same way)."""
+    return msgid % params if params else msgid
+
+
+class ReadError(ValueError):
+    """A file that cannot be read; ``message`` lists every problem with its line, already
+    translated (importer.py turns it into a BadInput for the field "file")."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass
@@ -153,22 +166,26 @@ class CalendarFile:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_calendar(data: bytes, limits: Limits | None = None) -> CalendarFile:
-    """Every VEVENT of an .ics file as plain values. Raises BadInput naming each problem and
-    its line when the file cannot be read, or breaks a limit."""
-    limits = limits or Limits.from_config()
+def read_calendar(
+    data: bytes, limits: Limits | None = None, translate: Translate = plain
+) -> CalendarFile:
+    """Every VEVENT of an .ics file as plain values. Raises ReadError naming each problem and
+    its line when the file cannot be read, or breaks a limit; every message (problems, notes,
+    an entry's skip and zone_note) is said with ``translate``."""
+    limits = limits or Limits()
+    _ = translate
     if len(data) > limits.max_bytes:
-        _refuse(too_large(limits))
+        _refuse(too_large(limits, _))
     if not data.strip():
         _refuse(_("The file is empty."))
     for signature, kind in _BINARY_KINDS:
         if data.startswith(signature):
             _refuse(_("This is not an iCalendar (.ics) file: it looks like %(kind)s.", kind=kind))
-    text, encoding = _decode(data)
+    text, encoding = _decode(data, _)
     notes = []
     if encoding == "gb18030":
         notes.append(_("The file is not UTF-8; it was read as GB18030 (GBK). Check the titles."))
-    problems = _Problems()
+    problems = _Problems(_)
     blocks = _scan(text, limits, problems, notes)
     del text  # the blocks hold what is read
     problems.raise_any()
@@ -179,33 +196,26 @@ def read_calendar(data: bytes, limits: Limits | None = None) -> CalendarFile:
     problems.raise_any()  # events need their time zones
     for block in blocks:
         if block.name == "VCALENDAR":
-            _read_calendar_zone(block, zones, notes)
+            _read_calendar_zone(block, zones, notes, _)
     entries = []
     for block in blocks:
         if block.name == "VEVENT":
-            entry = _read_event(block, zones, problems)
+            entry = _read_event(block, zones, limits, problems)
             if entry is not None:
                 entries.append(entry)
         block.lines.clear()
     problems.raise_any()
-    _name_zones(entries, zones)
+    _name_zones(entries, zones, _)
     return CalendarFile(entries, notes)
 
 
-def read_bounded(stream) -> bytes:
-    """What ``import_ics`` needs of a file or upload: one byte past the limit is enough to
-    refuse it, so a huge file is never read whole."""
-    return stream.read(Limits.from_config().max_bytes + 1)
-
-
-def too_large(limits: Limits | None = None) -> str:
+def too_large(limits: Limits, _: Translate = plain) -> str:
     """The message for a file over the byte limit (also the upload form's 413)."""
-    limit = (limits or Limits.from_config()).max_bytes
-    return _("The file is larger than %(limit)s.", limit=_size(limit))
+    return _("The file is larger than %(limit)s.", limit=_size(limits.max_bytes))
 
 
 def _refuse(message: str):
-    raise BadInput(message, field="file")
+    raise ReadError(message)
 
 
 def _size(n: int) -> str:
@@ -215,12 +225,15 @@ def _size(n: int) -> str:
 
 
 class _Problems:
-    """Collects what cannot be read, so that all of it is reported at once."""
+    """Collects what cannot be read, so that all of it is reported at once, and says it with
+    the caller's ``translate`` (also used by the functions that are given ``problems``)."""
 
-    def __init__(self):
+    def __init__(self, translate: Translate):
         self.found: list[tuple[int, str]] = []
+        self.translate = translate
 
     def add(self, line: int, problem: str, uid: str = "") -> None:
+        _ = self.translate
         if uid:
             message = _("Line %(line)s (%(uid)s): %(problem)s", line=line, uid=uid, problem=problem)
         else:
@@ -233,6 +246,7 @@ class _Problems:
     def raise_any(self) -> None:
         if not self.found:
             return
+        _ = self.translate
         shown = [message for _line, message in sorted(self.found)[:SHOWN_PROBLEMS]]
         more = len(self.found) - len(shown)
         if more:
@@ -240,7 +254,7 @@ class _Problems:
         _refuse("\n".join([_("The file was not imported; nothing was changed:"), *shown]))
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes, _: Translate) -> tuple[str, str]:
     """The text and the codec it was read with: UTF-8 (a byte-order mark is allowed), UTF-16
     or UTF-32 with a byte-order mark, or GB18030 — which includes GBK and GB2312, what Chinese
     Windows programs write — for bytes that are not UTF-8 but are GB18030."""
@@ -250,7 +264,7 @@ def _decode(data: bytes) -> tuple[str, str]:
                 return data.decode(codec), codec
             except UnicodeDecodeError as exc:
                 line = data[: exc.start].decode(codec, "replace").count("\n") + 1
-                _refuse(_not_text(label, line))
+                _refuse(_not_text(label, line, _))
     if b"\0" in data:
         _refuse(
             _(
@@ -264,14 +278,14 @@ def _decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
     if _damaged_utf8(data):
-        _refuse(_not_text("UTF-8", line))
+        _refuse(_not_text("UTF-8", line, _))
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
-        _refuse(_not_text("UTF-8 / GB18030 (GBK)", line))
+        _refuse(_not_text("UTF-8 / GB18030 (GBK)", line, _))
 
 
-def _not_text(encoding: str, line: int) -> str:
+def _not_text(encoding: str, line: int, _: Translate) -> str:
     return _(
         "The file is not valid %(encoding)s text: line %(line)s cannot be read. Save it as "
         "UTF-8 and import it again.",
@@ -337,6 +351,7 @@ def _scan(text: str, limits: Limits, problems: _Problems, notes: list[str]) -> l
     """Check the structure and keep the lines of each VEVENT and VTIMEZONE that are read
     (and the calendar's X-WR-TIMEZONE, as a VCALENDAR block). Nesting is tracked with a
     list, so no depth can exhaust the Python stack."""
+    _ = problems.translate
     first = _NONBLANK.search(text)
     if first is None:
         _refuse(_("The file is empty."))
@@ -350,7 +365,7 @@ def _scan(text: str, limits: Limits, problems: _Problems, notes: list[str]) -> l
     ):
         _refuse(
             _not_a_calendar(
-                text[first.start() : first.start() + 41].partition("\n")[0].rstrip("\r"), number
+                text[first.start() : first.start() + 41].partition("\n")[0].rstrip("\r"), number, _
             )
         )
     _find_bad_lines(text, problems, notes)
@@ -381,6 +396,7 @@ class _Scanner:
 
     def component(self, name: str, number: int, content, head: str, end: int) -> bool:
         """A BEGIN or END line; False when reading stops there."""
+        _ = self.problems.translate
         value = content[len(name) + 1 :].strip().upper() if content else ""
         if content is None or content[len(name)] != ":" or not _COMPONENT.fullmatch(value):
             self.problems.add(number, _("“%(text)s” is not an iCalendar line (NAME:value).",
@@ -402,7 +418,8 @@ class _Scanner:
         return True
 
     def _begin(self, value: str, number: int) -> bool:
-        problem = _begin_problem(value, self.stack)
+        _ = self.problems.translate
+        problem = _begin_problem(value, self.stack, _)
         if problem:
             self.problems.add(number, problem)
             return False
@@ -434,7 +451,7 @@ class _Scanner:
 
     def _end(self, value: str, number: int) -> bool:
         if value != self.stack[-1][0]:
-            self.problems.add(number, _end_problem(value, self.stack))
+            self.problems.add(number, _end_problem(value, self.stack, self.problems.translate))
             return False
         self.stack.pop()
         return True
@@ -452,6 +469,7 @@ class _Scanner:
             _keep(block, name, number, content, head, self.limits, self.problems)
 
     def unclosed(self) -> None:
+        _ = self.problems.translate
         for open_name, begin in reversed(self.stack):
             self.problems.add(
                 begin,
@@ -466,6 +484,7 @@ class _Scanner:
 def _after_the_end(text: str, end: int, number: int, problems: _Problems, notes) -> None:
     """Text after END:VCALENDAR: a second calendar is refused, anything else (a web page's
     footer, stray bytes) is left out with a note."""
+    _ = problems.translate
     rest = _NONBLANK.search(text, end)
     if not rest:
         return
@@ -479,6 +498,7 @@ def _after_the_end(text: str, end: int, number: int, problems: _Problems, notes)
 def _find_bad_lines(text: str, problems: _Problems, notes: list[str]) -> None:
     """Lines that are not NAME:value (usually a long line folded without the leading space)
     are left out with a note, up to MAX_SKIPPED_LINES; more refuse the file."""
+    _ = problems.translate
     ends = [match.start() for match in _END_OF_CALENDAR.finditer(text)]
     number, counted, found = 1, 0, []  # after the last END:VCALENDAR: see _after_the_end
     for match in _NOT_A_LINE.finditer(text, 0, ends[-1] if ends else len(text)):
@@ -497,7 +517,7 @@ def _find_bad_lines(text: str, problems: _Problems, notes: list[str]) -> None:
         problems.add(number, _("“%(text)s” is not an iCalendar line (NAME:value).", text=line))
 
 
-def _begin_problem(value: str, stack: list) -> str:
+def _begin_problem(value: str, stack: list, _: Translate) -> str:
     if len(stack) >= MAX_DEPTH:
         return _("components are nested more than %(n)s deep.", n=MAX_DEPTH)
     if value == "VCALENDAR":
@@ -506,7 +526,7 @@ def _begin_problem(value: str, stack: list) -> str:
     return ""
 
 
-def _end_problem(value: str, stack: list) -> str:
+def _end_problem(value: str, stack: list, _: Translate) -> str:
     if any(open_name == value for open_name, _begin in stack):
         return _(
             "END:%(name)s comes before END:%(open)s (BEGIN:%(open)s is on line %(begin)s).",
@@ -519,6 +539,7 @@ def _end_problem(value: str, stack: list) -> str:
 
 def _keep(block: _Block, name, number, content, head, limits: Limits, problems) -> None:
     """Keep one line of an event or time zone, or say why it cannot be read."""
+    _ = problems.translate
     if content is None:
         problems.add(number, _("the %(name)s line is longer than %(limit)s characters.",
                                name=name, limit=limits.max_line_length))  # fmt: skip
@@ -541,7 +562,7 @@ def _keep(block: _Block, name, number, content, head, limits: Limits, problems) 
         block.where.setdefault(name, number)
 
 
-def _not_a_calendar(first_line: str, number: int) -> str:
+def _not_a_calendar(first_line: str, number: int, _: Translate) -> str:
     for pattern, kind in _TEXT_KINDS:
         if pattern.match(first_line):
             return _("This is not an iCalendar (.ics) file: it looks like %(kind)s.", kind=kind)
@@ -565,6 +586,7 @@ def _known_zone(tzid: str) -> bool:
 def _read_time_zone(block: _Block, zones: dict, problems: _Problems) -> None:
     """A time zone known by name (IANA, Windows) is left to icalendar; any other is built
     from its definition for this file only (icalendar would keep it for the whole process)."""
+    _ = problems.translate
     tzid = next(
         (line.split(":", 1)[-1].strip() for line in block.lines if _NAME.match(line)
          and _NAME.match(line).group(1).upper() == "TZID"),
@@ -605,7 +627,7 @@ def _read_time_zone(block: _Block, zones: dict, problems: _Problems) -> None:
         )  # fmt: skip
 
 
-def _read_calendar_zone(block: _Block, zones: dict, notes: list[str]) -> None:
+def _read_calendar_zone(block: _Block, zones: dict, notes: list[str], _: Translate) -> None:
     """X-WR-TIMEZONE (Google, Apple): the zone of the file's floating times."""
     if not block.lines:
         return
@@ -655,7 +677,7 @@ def _plain_yearly_rule(rule: str) -> bool:
     return True
 
 
-def _name_zones(entries: list[Entry], zones: dict) -> None:
+def _name_zones(entries: list[Entry], zones: dict, _: Translate) -> None:
     """Each event's zone by IANA name. A zone the file defines itself becomes the IANA zone
     that agrees with it over the years its events use (zones.match_zone), or, when none
     does, its times are converted with the file's own rules (Entry.as_given)."""
@@ -737,7 +759,7 @@ def _raw(block: _Block, name: str) -> str:
     return ""
 
 
-def _read_event(block: _Block, zones: dict, problems: _Problems) -> Entry | None:
+def _read_event(block: _Block, zones: dict, limits: Limits, problems: _Problems) -> Entry | None:
     """One VEVENT as an Entry; None (its problems added) when it cannot be read."""
     vevent = _parse_event(block, problems)
     if vevent is None:
@@ -766,12 +788,13 @@ def _read_event(block: _Block, zones: dict, problems: _Problems) -> Entry | None
     if not _read_duration(vevent, entry, block, problems, label):
         return None
     if "RRULE" in vevent:
-        _read_rule(vevent, entry)
+        _read_rule(vevent, entry, limits.max_occurrences, problems.translate)
     return entry
 
 
 def _parse_event(block: _Block, problems: _Problems):
     """The VEVENT parsed by icalendar; None (its problems added) when it cannot be."""
+    _ = problems.translate
     try:
         vevent = Component.from_ical(block.text)
     except Exception as exc:  # icalendar raises ValueError and others for bad input
@@ -799,12 +822,13 @@ def _parse_event(block: _Block, problems: _Problems):
 def _read_moments(vevent, entry: Entry, block: _Block, zones, problems, label: str):
     """Property name -> its dates, date-times or periods, in their zones; None (a problem
     added) when one cannot be used. A year out of range marks the entry skipped."""
+    _ = problems.translate
     moments: dict[str, list[date]] = {}
     for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE"):
         for prop in _all(vevent.get(name)):
             listed = name in ("EXDATE", "RDATE")
             for value in [d.dt for d in prop.dts] if listed else [prop.dt]:
-                moment, problem = _moment_or_period(name, value, prop, zones, block)
+                moment, problem = _moment_or_period(name, value, prop, zones, block, _)
                 if problem:
                     problems.add(block.where[name], problem, label)
                     return None
@@ -823,6 +847,7 @@ def _read_moments(vevent, entry: Entry, block: _Block, zones, problems, label: s
 def _read_duration(vevent, entry: Entry, block: _Block, problems, label: str) -> bool:
     """DURATION made the entry's end when it has none; False (a problem added) when the
     duration is not one."""
+    _ = problems.translate
     duration = vevent.decoded("DURATION") if "DURATION" in vevent else None
     if duration is not None and not isinstance(duration, timedelta):  # a date, say
         problems.add(
@@ -840,10 +865,10 @@ def _read_duration(vevent, entry: Entry, block: _Block, problems, label: str) ->
     return True
 
 
-def _read_rule(vevent, entry: Entry) -> None:
-    """The RRULE as text; too long a rule or too many EXDATEs mark the entry skipped."""
+def _read_rule(vevent, entry: Entry, limit: int, _: Translate) -> None:
+    """The RRULE as text; too long a rule or more than ``limit`` EXDATEs mark the entry
+    skipped."""
     entry.rrule = vevent["RRULE"].to_ical().decode()
-    limit = current_app.config["RECURRENCE_MAX_OCCURRENCES"] if has_app_context() else 500
     if len(entry.rrule) > MAX_RRULE:
         entry.skip = entry.skip or _(
             "the repetition rule is longer than %(n)s characters.", n=MAX_RRULE
@@ -854,23 +879,23 @@ def _read_rule(vevent, entry: Entry) -> None:
         )
 
 
-def _moment_or_period(name: str, value, prop, zones: dict, block: _Block):
+def _moment_or_period(name: str, value, prop, zones: dict, block: _Block, _: Translate):
     """_moment, or for a PERIOD (RDATE) its (start, end) with a duration made an end."""
     tzid = prop.params.get("TZID")
     if not isinstance(value, tuple):
-        return _moment(name, value, tzid, zones, block)
+        return _moment(name, value, tzid, zones, block, _)
     start, other = value
-    start, problem = _moment(name, start, tzid, zones, block)
+    start, problem = _moment(name, start, tzid, zones, block, _)
     if problem or not isinstance(start, datetime):
         return None, problem or _("%(name)s cannot be read: “%(value)s”.", name=name,
                                   value=_raw(block, name))  # fmt: skip
     if isinstance(other, timedelta):
         return (start, start + other), ""
-    end, problem = _moment(name, other, tzid, zones, block)
+    end, problem = _moment(name, other, tzid, zones, block, _)
     return (None, problem) if problem else ((start, end), "")
 
 
-def _moment(name: str, value, tzid: str | None, zones: dict, block: _Block):
+def _moment(name: str, value, tzid: str | None, zones: dict, block: _Block, _: Translate):
     """(the date or date-time in its time zone, "") or (None, why it cannot be used)."""
     if not isinstance(value, date):  # a time or a period where a date belongs
         return None, _("%(name)s cannot be read: “%(value)s”.", name=name, value=_raw(block, name))

@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as count_as
 from hypothesis import strategies as st
 
-from scheduler import create_app
 from scheduler.accounts.models import Role
 from scheduler.errors import BadInput
 from scheduler.events import workflow
@@ -30,7 +29,7 @@ from scheduler.events.models import Event
 from scheduler.extensions import db
 from scheduler.feeds import reader
 from scheduler.feeds.importer import import_ics
-from scheduler.feeds.reader import CalendarFile, read_calendar
+from scheduler.feeds.reader import CalendarFile, Limits, ReadError, read_calendar
 from scheduler.societies.models import Society
 from tests.conftest import sign_in
 from tests.factories import local, make_society, make_user
@@ -598,28 +597,16 @@ WORST = {
 }
 
 
-@pytest.fixture(scope="module")
-def reading_app(tmp_path_factory):
-    """An application context for reading only: no database is touched."""
-    folder = tmp_path_factory.mktemp("reading")
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'unused.db'}",
-        FEED_VERSION_FILE=str(folder / "feed-version"),
-        IMPORT_MAX_BYTES=MEMORY_LIMIT,
-        IMPORT_MAX_EVENTS=MEMORY_EVENTS,
-    )
-    with app.app_context(), force_locale("en"):
-        yield app
+READING = Limits(max_bytes=MEMORY_LIMIT, max_events=MEMORY_EVENTS)  # the reader alone: no app
 
 
 @pytest.mark.parametrize("name", list(WORST))
-def test_reading_the_worst_files_stays_within_bounded_memory(reading_app, name):
+def test_reading_the_worst_files_stays_within_bounded_memory(name):
     data = WORST[name]
     assert MEMORY_LIMIT * 0.97 < len(data) <= MEMORY_LIMIT
     tracemalloc.start()
-    with contextlib.suppress(BadInput):
-        read_calendar(data)
+    with contextlib.suppress(ReadError):
+        read_calendar(data, READING)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < PEAK_BOUND * MEMORY_LIMIT, f"{name}: {peak / MEMORY_LIMIT:.1f} × the limit"
@@ -714,10 +701,10 @@ def check_refusal(message: str) -> None:
 
 @FAST
 @given(st.lists(MUTATION, min_size=1, max_size=4))
-def test_mutated_calendars_are_read_or_refused_clearly(reading_app, mutations):
+def test_mutated_calendars_are_read_or_refused_clearly(mutations):
     try:
-        calendar = read_calendar(mutate(mutations))
-    except BadInput as exc:
+        calendar = read_calendar(mutate(mutations), READING)
+    except ReadError as exc:
         check_refusal(exc.message)
     else:
         assert isinstance(calendar, CalendarFile)
