@@ -44,6 +44,29 @@ def test_the_core_imports_without_flask_or_sqlalchemy():
     assert done.returncode == 0, done.stderr
 
 
+def test_the_app_starts_without_loading_the_solver():
+    """OR-Tools (with pandas) loads at the first plan and openpyxl (with numpy) at the first
+    workbook, not in every web worker and
+    scheduler process at start (scheduler/planner/apply.py: _solver)."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from scheduler import create_app
+        create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+        assert "flask" in sys.modules
+        late = sorted(m for m in ("ortools", "pandas", "numpy", "openpyxl") if m in sys.modules)
+        assert not late, late
+        import scheduler.planner.apply as apply
+        assert apply._solver().__name__ == "scheduler.planner.core.solve"
+        assert "ortools" in sys.modules
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_the_repository_keeps_its_contracts():
     done = _lint(ROOT, CONFIG)
     assert done.returncode == 0, done.stdout + done.stderr

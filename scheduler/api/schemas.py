@@ -14,7 +14,7 @@ from ..events import schemas as events
 from ..events.schemas import DateTime
 from ..limits import MAX_PLAN_YEAR, MIN_PLAN_YEAR
 from ..planner.applications import MAX_NOTE
-from ..planner.core.solve import DEFAULT_SEED, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
+from ..planner.core.types import DEFAULT_SEED, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
 from ..societies.models import SocietyKind
 
 REF_TEMPLATE = "#/components/schemas/{model}"

@@ -4,9 +4,6 @@ each with the Chinese headers the reader knows and one example row."""
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from .reader import HEADERS, KINDS, SHEET_NAMES, SLUG_HEADERS
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,6 +48,9 @@ def template_csv(kind: str) -> bytes:
 
 
 def template_xlsx() -> bytes:
+    from openpyxl import Workbook  # loaded when a blank workbook is asked for
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     for kind in KINDS:

@@ -38,7 +38,7 @@ from ..timeutil import local_day_range, local_zone
 from ..types import utcnow
 from ..venues.models import Venue
 from .core import verify
-from .core.solve import PlanInputError, solve
+from .core.types import PlanInputError
 from .load import Request, campaign_in_year, load_instance
 from .models import HostApplication, Plan, PlanSession, PlanStatus, SeriesPlanning, SolverStatus
 from .phrases import phrase_all
@@ -63,13 +63,21 @@ def plan_reason(plan: Plan) -> str:
 # --- run ------------------------------------------------------------------------------------
 
 
+def _solver():
+    """The solver module, loaded at the first plan: OR-Tools (with numpy and pandas) takes
+    about a second to import, which no web worker or scheduler process pays at start."""
+    from .core import solve
+
+    return solve
+
+
 def run_plan(request: Request, by, now: datetime | None = None) -> Plan:
     """Solve and store a draft plan. Input that cannot be planned raises BadInput and
     writes nothing."""
     now = now or utcnow()
     loaded = load_instance(request, now)
     try:
-        result = solve(loaded.instance, request.time_limit, request.seed)
+        result = _solver().solve(loaded.instance, request.time_limit, request.seed)
     except PlanInputError as exc:
         db.session.rollback()
         raise BadInput(" ".join(phrase_all(r.to_json() for r in exc.reasons))) from None

@@ -31,8 +31,11 @@ from ..societies.models import Society
 from ..timeutil import local_day_range, local_zone
 from ..types import utcnow
 from ..venues.models import Venue
-from .core.solve import DEFAULT_SEED, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
 from .core.types import (
+    DEFAULT_SEED,
+    DEFAULT_TIME_LIMIT,
+    MAX_TIME_LIMIT,
+    MIN_TIME_LIMIT,
     ApplicationInput,
     Calendar,
     HostInput,

@@ -13,11 +13,6 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from ..enums import EventKind
 from ..timeutil import to_local
@@ -200,6 +195,8 @@ def _csv_cell(value) -> str:
 
 def build_xlsx(year: int, now: datetime) -> bytes:
     """Every report as a sheet (in CSV_REPORTS order), a progress chart, and a notes sheet."""
+    from openpyxl import Workbook  # loaded when a workbook is asked for (with numpy, ~0.3 s)
+
     book = Workbook()
     book.remove(book.active)
     tables = report_tables(year, now)
@@ -212,7 +209,11 @@ def build_xlsx(year: int, now: datetime) -> bytes:
     return out.getvalue()
 
 
-def _write_sheet(book: Workbook, table: Table) -> None:
+def _write_sheet(book, table: Table) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(table.title.translate(SHEET_NAME_FORBIDDEN)[:31])
     sheet.append(table.headers)
     for row in table.rows:
@@ -240,6 +241,8 @@ def _display_width(text: str) -> int:
 
 
 def _add_progress_chart(sheet, rows: int) -> None:
+    from openpyxl.chart import BarChart, Reference
+
     if not rows:
         return
     chart = BarChart()
@@ -255,7 +258,9 @@ def _add_progress_chart(sheet, rows: int) -> None:
     sheet.add_chart(chart, f"A{rows + 4}")
 
 
-def _write_notes(book: Workbook, year: int, now: datetime) -> None:
+def _write_notes(book, year: int, now: datetime) -> None:
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet(_("Notes").translate(SHEET_NAME_FORBIDDEN)[:31])
     lines = [
         _("Annual evaluation %(year)s", year=year),

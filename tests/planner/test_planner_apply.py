@@ -139,9 +139,9 @@ def test_no_plan_is_stored_with_its_reasons(world):
 def test_a_plan_is_saved_although_another_process_wrote_during_the_solve(world, monkeypatch):
     """On SQLite a read snapshot cannot become a write after another connection committed
     (the scheduler's lease, a submission): the plan must still be saved, not 'locked'."""
-    import scheduler.planner.apply as apply_module
+    import scheduler.planner.core.solve as solve_module
 
-    real_solve = apply_module.solve
+    real_solve = solve_module.solve
 
     def solve_while_another_process_writes(*args, **kwargs):
         result = real_solve(*args, **kwargs)
@@ -150,6 +150,6 @@ def test_a_plan_is_saved_although_another_process_wrote_during_the_solve(world, 
             other.commit()
         return result
 
-    monkeypatch.setattr(apply_module, "solve", solve_while_another_process_writes)
+    monkeypatch.setattr(solve_module, "solve", solve_while_another_process_writes)
     plan = run_plan(request(), world["organizer"], NOW)
     assert db.session.get(Plan, plan.id) is not None and len(plan.sessions) == 3

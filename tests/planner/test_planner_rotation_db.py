@@ -7,8 +7,8 @@ import pytest
 
 from scheduler.events.workflow import SYSTEM
 from scheduler.extensions import db
-from scheduler.planner import apply as apply_module
 from scheduler.planner.apply import run_plan
+from scheduler.planner.core import solve as solve_module
 from scheduler.planner.core.solve import solve
 from scheduler.planner.core.types import Weights
 from scheduler.planner.load import parse_request
@@ -58,6 +58,6 @@ def test_without_the_rule_last_years_hosts_would_be_chosen(world, monkeypatch):
     def soft_only(inst, *args, **kw):
         return solve(replace(inst, weights=Weights(rotation=0)), *args, **kw)
 
-    monkeypatch.setattr(apply_module, "solve", soft_only)
+    monkeypatch.setattr(solve_module, "solve", soft_only)
     plan = run_plan(parse_request({"year": 2027, "series": ["lingnan"]}), SYSTEM)
     assert plan.found and {s.host_id for s in plan.sessions} != world["fresh"]

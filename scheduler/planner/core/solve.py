@@ -25,11 +25,17 @@ from .explain import explain
 from .model import PlanModel
 from .rotation import rotation_notes
 from .score import score, total
-from .types import Assignment, Instance, Reason, Result, SeriesFacts
+from .types import (
+    DEFAULT_SEED,
+    DEFAULT_TIME_LIMIT,
+    Assignment,
+    Instance,
+    PlanInputError,
+    Reason,
+    Result,
+    SeriesFacts,
+)
 
-DEFAULT_TIME_LIMIT = 30.0
-MIN_TIME_LIMIT, MAX_TIME_LIMIT = 1.0, 600.0
-DEFAULT_SEED = 1
 WORKERS = 1
 # The deterministic budget is the time limit times this, so that the deterministic budget,
 # not the wall clock, ends the search (and the same input gives the same plan). Measured
@@ -44,15 +50,6 @@ MIN_SEARCH = 2.0
 EXPLAIN_SHARE = 0.2
 MAX_REASONS_PER_SESSION = 4
 MAX_DATES_NOTED = 12
-
-
-class PlanInputError(ValueError):
-    """The input cannot be planned at all (no applicants, too many sessions, bad pins).
-    ``reasons`` say why, for the shell to phrase."""
-
-    def __init__(self, reasons: list[Reason]):
-        super().__init__(", ".join(r.code for r in reasons))
-        self.reasons = reasons
 
 
 def required_sessions(inst: Instance, s: SeriesFacts) -> int:

@@ -171,3 +171,19 @@ class Result:
     @property
     def found(self) -> bool:
         return self.status in ("optimal", "feasible")
+
+
+# The solver's settings that requests and pages validate against; here, not in solve.py, so
+# that reading them does not load OR-Tools.
+DEFAULT_TIME_LIMIT = 30.0
+MIN_TIME_LIMIT, MAX_TIME_LIMIT = 1.0, 600.0
+DEFAULT_SEED = 1
+
+
+class PlanInputError(ValueError):
+    """The input cannot be planned at all (no applicants, too many sessions, bad pins).
+    ``reasons`` say why, for the shell to phrase."""
+
+    def __init__(self, reasons: list[Reason]):
+        super().__init__(", ".join(r.code for r in reasons))
+        self.reasons = reasons
