@@ -10,6 +10,8 @@ from babel.dates import format_skeleton
 from flask import Flask, request, send_from_directory, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from .timeutil import to_local
 
@@ -29,7 +31,28 @@ ACTION_LABELS = {
 }
 
 
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the life of the process and shared by every app it builds
+    (the tests build one per test): each template is compiled once. Jinja keeps the source's
+    checksum with the code, so a changed template is compiled again."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.bytecode_cache = COMPILED  # before any template is loaded
     _register_assets(app)
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
