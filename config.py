@@ -222,6 +222,8 @@ class Config:
     # Counted in the database (table sign_in_failures, shared by every worker and host), or
     # in Redis when RATELIMIT_STORAGE_URI is redis://...
     LOGIN_LOCKOUT = os.environ.get("LOGIN_LOCKOUT", "5 per 15 minutes")
+    # New people an editor may add from the event form (organizers are not limited).
+    SPEAKER_CREATE_LIMIT = os.environ.get("SPEAKER_CREATE_LIMIT", "30 per hour")
     # How new passwords are hashed (werkzeug generate_password_hash methods).
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     # One-time links mailed to users: invitations and password resets.

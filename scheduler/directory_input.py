@@ -1,7 +1,10 @@
 """Input parsing shared by the directory services (societies, venues, people, ...).
 
 Values come JSON-typed from the API or as strings from forms and spreadsheet cells; each
-parser accepts both and raises BadInput naming the field. No Flask request, no commit.
+parser accepts both and raises BadInput naming the field. The areas declare their bodies once
+as pydantic models built from these parsers (``Text``, ``Whole``, ... below: each carries its
+limit into the check and into the API document) and validate with ``validate``. No Flask
+request, no commit.
 """
 
 import math
@@ -9,15 +12,17 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from .audit.service import record
 from .database import serialized_writes
-from .errors import BadInput, Conflict
+from .errors import BadInput, Conflict, RequestError
 from .extensions import db
 from .limits import CONTROL_CHARACTERS
 
@@ -201,12 +206,167 @@ def apply_values(obj, values: Mapping[str, Any]) -> dict:
     return changes
 
 
-def parse_fields(data: Mapping[str, Any], parsers: Mapping[str, Parser]) -> dict:
-    """Each given key parsed by its parser; unknown keys refused."""
+# --- bodies declared once: pydantic models whose fields run the parsers above ---------------
+
+
+class Body(BaseModel):
+    """A request body: undeclared fields are refused, and every field is optional (a change
+    sends only what changes; the service names what a new row needs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _field_name(info) -> str:
+    """The name a message gives the field: its key, or the label a page passes in the
+    validation context (``{"labels": {key: label}}``)."""
+    labels = (info.context or {}).get("labels") or {}
+    return str(labels.get(info.field_name, info.field_name))
+
+
+def checked(parser: Parser, **options) -> BeforeValidator:
+    """Run ``parser(value, name, **options)`` before pydantic's own check: the value gets the
+    parser's lenient reading (numbers and yes/no as text, stripping) and its exact message."""
+
+    def run(value, info):
+        try:
+            return parser(value, _field_name(info), **options)
+        except RequestError as refused:
+            message = {"message": refused.message}
+            raise PydanticCustomError("bad_input", "{message}", message) from None
+
+    return BeforeValidator(run)
+
+
+# Field types, named like types: each passes its limit both to the parser (the check) and to
+# Field (the document), so the two cannot differ.
+
+
+def Text(limit: int, required: bool = False, description: str | None = None):
+    """Text, stripped; numbers (a spreadsheet cell) become text; null is ""."""
+    return Annotated[
+        str,
+        checked(text, limit=limit, required=required),
+        Field(max_length=limit, min_length=1 if required else None, description=description),
+    ]
+
+
+def Whole(low: int, high: int, *, optional=False, blank=None, description=None):
+    """A whole number, also as digits; "" or null is None when ``optional``, else ``blank``
+    when one is given."""
+
+    def parse(value, name):
+        if blank is not None and (value is None or (isinstance(value, str) and not value.strip())):
+            return blank
+        return integer(value, name, low, high, optional=optional)
+
+    bounded = Annotated[int, Field(ge=low, le=high)]
+    return Annotated[
+        bounded | None if optional else bounded, checked(parse), Field(description=description)
+    ]
+
+
+def Number(low: float, high: float, description: str | None = None):
+    """A finite number, also as a decimal string; "" or null is None."""
+    bounded = Annotated[float, Field(ge=low, le=high)]
+    return Annotated[
+        bounded | None, checked(decimal, low=low, high=high), Field(description=description)
+    ]
+
+
+Flag = Annotated[
+    bool,
+    checked(boolean),
+    Field(description="Also as text: true/false, yes/no, on/off, 1/0, 是/否."),
+]
+
+
+def Email(limit: int):
+    return Annotated[
+        str,
+        checked(email, limit=limit),
+        Field(max_length=limit, json_schema_extra={"pattern": f"^({EMAIL.pattern})?$"}),
+    ]
+
+
+def WebAddress(limit: int, description: str | None = None):
+    return Annotated[
+        str,
+        checked(web_address, limit=limit),
+        Field(max_length=limit, description=description or "An http:// or https:// address."),
+    ]
+
+
+Slug = Annotated[
+    str,
+    checked(slug),
+    Field(
+        max_length=MAX_SLUG,
+        json_schema_extra={"pattern": f"^{SLUG.pattern}$"},
+        description="Made from the name when absent.",
+    ),
+]
+
+
+def _slug_or_none(value, name: str) -> str | None:
+    value = text(value, name, MAX_SLUG)
+    return value or None
+
+
+# The slug of another row (the service looks it up); "" or null for none.
+SlugOrNone = Annotated[Annotated[str, Field(max_length=MAX_SLUG)] | None, checked(_slug_or_none)]
+
+
+def Choice(enum_cls):
+    """A member of ``enum_cls`` by value, or by its label in Chinese or English."""
+    return Annotated[enum_cls, checked(choice, enum_cls=enum_cls)]
+
+
+def validate(model: type[BaseModel], data: Mapping[str, Any]) -> dict:
+    """``data`` checked by ``model``: {key: value} of the keys given, in the body's order.
+    Unknown keys are refused first; then the first key at fault (in the body's order) becomes
+    a BadInput naming it."""
     if not isinstance(data, Mapping):
         raise BadInput(_("The request body must be a JSON object."))
-    refuse_unknown_keys(data, parsers)
-    return {key: parsers[key](value, key) for key, value in data.items()}
+    refuse_unknown_keys(data, model.model_fields)
+    try:
+        body = model.model_validate(dict(data), context={"labels": {}})
+    except ValidationError as exc:
+        key, message = next(iter(_messages(exc, list(data), {}).items()))
+        raise BadInput(message, field=key) from None
+    return {key: getattr(body, key) for key in data}
+
+
+def field_errors(model: type[BaseModel], data: Mapping[str, Any], labels=None) -> dict:
+    """{key: message} of every field of ``data`` the model refuses (a page shows each next to
+    its field); ``labels`` {key: label} name the fields in the messages."""
+    labels = labels or {}
+    try:
+        model.model_validate(dict(data), context={"labels": labels})
+    except ValidationError as exc:
+        return _messages(exc, list(data), labels)
+    return {}
+
+
+def _messages(exc: ValidationError, keys: list, labels: Mapping) -> dict:
+    found: dict = {}
+    for error in exc.errors():
+        key = str(error["loc"][0]) if error["loc"] else ""
+        found.setdefault(key, _message(error, str(labels.get(key, key))))
+    order = {key: n for n, key in enumerate(keys)}
+    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(keys))))
+
+
+def _message(error: dict, name: str) -> str:
+    if error["type"] == "bad_input":
+        return error["ctx"]["message"]
+    if error["type"] == "missing":
+        return _("%(field)s is required.", field=name)
+    if error["type"] == "extra_forbidden":
+        return _("Unknown fields: %(fields)s.", fields=name)
+    if error["type"] == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return _("%(field)s is longer than %(limit)s characters.", field=name, limit=limit)
+    return _("The request is not valid.")
 
 
 def refuse_duplicate(model, obj, column: str, value, message: str) -> None:

@@ -46,6 +46,13 @@ class NotFound(RequestError):
     error = "not_found"
 
 
+class TooManyRequests(RequestError):
+    """A user over a limit of how much they may do in a while (429)."""
+
+    status = 429
+    error = "too_many_requests"
+
+
 class Conflict(RequestError):
     """The change clashes with existing rows or the state of things (a duplicate, a
     reference, a transition not allowed now): 409."""

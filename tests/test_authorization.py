@@ -31,7 +31,7 @@ from scheduler.planner.apply import accept_plan
 from scheduler.planner.models import HostApplication, Plan, PlanSession, SolverStatus
 from scheduler.types import utcnow
 from scheduler.venues.models import Venue, VenueClosure
-from tests.conftest import FreshGlobalsClient, csrf_token, sign_in
+from tests.conftest import FreshGlobalsClient, counting_queries, csrf_token, sign_in
 from tests.factories import (
     SHANGHAI,
     local,
@@ -1080,6 +1080,16 @@ def revoke_own_token(path: str, method: str) -> Build:
 
 
 NEW_PASSWORD = {"password": "authz-password", "confirmation": "authz-password"}
+
+
+def change_own_password(w, who, allowed) -> Call:
+    """To the same password, in a session of its own. That signs the principal's usual
+    browser out (a new hash), so it signs in afresh at its next request."""
+    if who != "anonymous":
+        w.clients.pop(who, None)
+        w.csrf.pop(who, None)
+    form = {"current": PASSWORD, "password": PASSWORD, "confirmation": PASSWORD}
+    return Call("POST", "/account/password", form=form, own_session=True)
 OWN_ONLY = (LOGIN, ok(302, "/account/tokens"), MISSING, MISSING)
 ACCOUNT_ROWS = [
     Row("accounts.forgot", "GET", get("/account/forgot"), ALL_OK),
@@ -1101,6 +1111,12 @@ ACCOUNT_ROWS = [
     Row("accounts.set_active", "POST", on_user("/admin/users/{}/active", form={"active": "0"}),
         to("/admin/users")),
     Row("accounts.tokens", "GET", get("/account/tokens"), SIGNED_IN),
+    Row("accounts.change_password", "GET", get("/account/password"), SIGNED_IN),
+    # A wrong current password: refused, nothing changed (the attempt is counted).
+    Row("accounts.change_password", "POST", post("/account/password", {
+        "current": "not-the-password", **NEW_PASSWORD}), (LOGIN, BAD, BAD, BAD)),
+    Row("accounts.change_password", "POST", change_own_password,
+        (LOGIN, *(ok(302, "/account/password"),) * 3)),
     Row("accounts.create_token", "POST", post("/account/tokens", {"name": "脚本"}), SIGNED_IN),
     Row("accounts.revoke_token", "POST", revoke_own_token("/account/tokens/{}/revoke", "POST"),
         OWN_ONLY),
@@ -1227,36 +1243,73 @@ def _mismatch(row: Row, who: str, expect: Expect, call: Call, response, w: World
     return None
 
 
-def test_authorization_matrix(app):
+@pytest.fixture
+def tables(app):
+    with counting_queries(db.engine) as statements:
+        yield Tables(statements)
+
+
+def test_authorization_matrix(app, tables):
     """Every row × principal: the exact status (and redirect target); a refused request
     that could change something (not a GET) leaves every table as it was."""
     w = World(app)
     mismatches, cells = [], 0
-    # The tables after the last refused write; still valid while only refusals ran since
-    # (allowed principals create fresh objects and change them).
-    last = None
     for row in ROWS:
         for who, expect in zip(PRINCIPALS, row.expect, strict=True):
             call = row.build(w, who, not expect.refused)
             watch = expect.refused and row.method != "GET"
-            before = (last or snapshot()) if watch else None
+            before = tables.now() if watch else None
             response = w.send(who, call)
             cells += 1
             problem = _mismatch(row, who, expect, call, response, w)
             if problem:
                 mismatches.append(problem)
-            if not expect.refused:
-                last = None
-            elif watch:
-                last = snapshot()
-                changed = changed_tables(before, last)
-                if changed:
-                    mismatches.append(
-                        f"{row.endpoint} {call.method} {call.path} as {who} was refused "
-                        f"but changed {changed}"
-                    )
+            changed = changed_tables(before, tables.now()) if watch else None
+            if changed:
+                mismatches.append(
+                    f"{row.endpoint} {call.method} {call.path} as {who} was refused "
+                    f"but changed {changed}"
+                )
     assert not mismatches, f"{len(mismatches)} of {cells} cells differ:\n" + "\n".join(mismatches)
     assert cells == 4 * len(ROWS)
+
+
+class Tables:
+    """Every table's rows, read again only when a statement since the last reading could
+    have changed one: a request that wrote nothing left the tables as they were."""
+
+    def __init__(self, statements: list[str]):
+        self.statements, self.rows, self.read_at = statements, None, 0
+
+    def now(self) -> dict[str, list[tuple]]:
+        if self.rows is None or _writes(self.statements[self.read_at :]):
+            self.rows = snapshot()
+            self.read_at = len(self.statements)
+        return self.rows
+
+
+def _writes(statements: list[str]) -> bool:
+    """Whether any statement could have changed a row. A word anywhere counts (a CTE's
+    UPDATE, SELECT … FOR UPDATE): at worst the tables are read once more."""
+    return any(WRITES.search(s) for s in statements)
+
+
+WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def test_the_matrix_sees_every_write_a_request_makes(app, tables):
+    """The tables are read again only after a statement that could write: the counter must
+    see the ORM's flushes and core statements on the app's engine, and the rows then differ."""
+    before = tables.now()
+    db.session.execute(sa.select(Venue.id).limit(1)).all()
+    assert tables.now() is before  # a read is not read again
+    society = make_society(name="写入检测学会")
+    db.session.flush()
+    after = tables.now()
+    assert after is not before and changed_tables(before, after) == ["societies"]
+    db.session.execute(sa.delete(Event).where(Event.host_id == society.id))
+    assert tables.now() is not after
+    db.session.rollback()
 
 
 # --- nothing leaks -------------------------------------------------------------------------
@@ -1375,7 +1428,7 @@ def test_every_form_route_has_a_csrf_case(app):
 
 
 @pytest.mark.parametrize("credential", ["session", "bearer"])
-def test_every_form_needs_its_csrf_token(app, credential):
+def test_every_form_needs_its_csrf_token(app, credential, tables):
     """A form posted without the token is a 400 and changes nothing, also for a principal
     the form would otherwise let through, and also with a bearer token instead of a cookie
     (the token authenticates pages too; it must not stand in for the CSRF token)."""
@@ -1385,11 +1438,11 @@ def test_every_form_needs_its_csrf_token(app, credential):
         if credential == "bearer" and who == "anonymous":
             continue
         call = row.build(w, who, True)
-        before = snapshot()
+        before = tables.now()
         response = w.send(who, call, with_csrf=False, auth=credential)
         if response.status_code != 400:
             problems.append(f"{row.endpoint} as {who}: {response.status_code}, expected 400")
-        changed = changed_tables(before, snapshot())
+        changed = changed_tables(before, tables.now())
         if changed:
             problems.append(f"{row.endpoint} as {who} without a CSRF token changed {changed}")
         if call.own_session and credential == "session":  # nobody was signed in, or out
@@ -1399,7 +1452,7 @@ def test_every_form_needs_its_csrf_token(app, credential):
     assert not problems, "\n".join(problems)
 
 
-def test_api_writes_refuse_a_session_cookie(app):
+def test_api_writes_refuse_a_session_cookie(app, tables):
     """The API is exempt from CSRF, so only a bearer token may authorize a write: an
     organizer's browser session (no token, no CSRF token) is answered as an anonymous
     caller is (401) and changes nothing.
@@ -1412,7 +1465,7 @@ def test_api_writes_refuse_a_session_cookie(app):
         if not row.api or row.method == "GET":
             continue
         call = row.build(w, "organizer", True)
-        before = snapshot()
+        before = tables.now()
         response = browser.open(call.path, method=call.method, json=call.json)
         # Without its token the organizer is anonymous to an API write.
         expected = 200 if row.endpoint == "api.events.check_conflicts" else row.expect[0].status
@@ -1420,7 +1473,7 @@ def test_api_writes_refuse_a_session_cookie(app):
             problems.append(
                 f"{call.method} {call.path}: {response.status_code}, expected {expected}"
             )
-        changed = changed_tables(before, snapshot())
+        changed = changed_tables(before, tables.now())
         if changed:
             problems.append(f"{call.method} {call.path} with a session cookie changed {changed}")
     assert not problems, "\n".join(problems)

@@ -3,16 +3,15 @@ every caller manages their own."""
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
-from flask_babel import gettext as _
 
 from .. import directory_input as di
 from ..api.pagination import page_envelope, parse_page
 from ..api.request import api_user, json_body, organizer_token
-from ..errors import BadInput
 from ..extensions import db
 from ..timeutil import to_local
 from . import service
 from .models import ApiToken, User
+from .schemas import ApiTokenInput
 
 bp = Blueprint("accounts", __name__)  # nested under the API blueprint: api.accounts.*
 
@@ -92,10 +91,7 @@ def list_tokens():
 def create_token():
     """A new token of the caller; the plain token is in this answer only."""
     user = api_user()
-    body = json_body()
-    di.refuse_unknown_keys(body, ("name",))
-    if not isinstance(body.get("name", ""), str):
-        raise BadInput(_("%(field)s must be text.", field="name"), field="name")
+    body = di.validate(ApiTokenInput, json_body())
     token, plain = di.write(service.create_api_token, user, body.get("name", ""))
     return jsonify({**token_to_json(token), "token": plain}), 201
 

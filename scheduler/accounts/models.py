@@ -30,6 +30,10 @@ def password_hash_method() -> str:
     )
 
 
+# Limits of a user and a token: the columns, the input (schemas.py) and the forms read these.
+MAX_EMAIL, MAX_NAME, MAX_LOCALE = 200, 120, 10
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -37,12 +41,12 @@ class User(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    email: Mapped[str] = mapped_column(sa.String(MAX_EMAIL), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(MAX_NAME), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(300))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     society_id: Mapped[int | None] = mapped_column(sa.ForeignKey("societies.id"), index=True)
-    locale: Mapped[str] = mapped_column(sa.String(10), default="")
+    locale: Mapped[str] = mapped_column(sa.String(MAX_LOCALE), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -53,6 +57,18 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: the id and a token
+        of the password hash, so a new password signs every other session out."""
+        return f"{self.id}:{self.session_token()}"
+
+    def session_token(self) -> str:
+        """A keyed digest of the password hash (the cookie is signed, not encrypted: the
+        hash itself must not travel in it)."""
+        key = current_app.config["SECRET_KEY"]
+        key = key.encode() if isinstance(key, str) else key
+        return hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
     @property
     def is_organizer(self) -> bool:
@@ -79,7 +95,7 @@ class SecretToken:
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(12))
-    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    name: Mapped[str] = mapped_column(sa.String(MAX_NAME), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -132,7 +148,7 @@ class SignInFailure(db.Model):
     __tablename__ = "sign_in_failures"
 
     # The address as typed, lower-cased (unknown addresses are counted too).
-    email: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(MAX_EMAIL), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,6 @@ audit entry (entity "user") and flush, and the caller commits.
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,12 +28,12 @@ from .models import (
     hash_token,
     password_hash_method,
 )
+from .schemas import ApiTokenInput, UserChange, UserInvitation
 
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
 MAX_ACTIVE_TOKENS = 50  # per user: a script that leaks tokens in a loop stops here
 RESET_RESEND_AFTER = timedelta(minutes=1)  # one reset mail a minute per address at most
 NO_PASSWORD = ""  # an invited user until they set one: no password matches it
-LOCALES = ("zh_CN", "en")
 
 
 def now() -> datetime:
@@ -46,31 +45,20 @@ def now() -> datetime:
 
 
 def _society(value, name: str) -> Society | None:
-    slug = di.text(value, name, 80)
-    if not slug:
+    if not value:
         return None
-    society = db.session.scalar(sa.select(Society).where(Society.slug == slug))
+    society = db.session.scalar(sa.select(Society).where(Society.slug == value))
     if society is None:
-        raise BadInput(_("Unknown society: %(value)s.", value=slug), field=name)
+        raise BadInput(_("Unknown society: %(value)s.", value=value), field=name)
     return society
 
 
-def _locale(value, name: str) -> str:
-    locale = di.text(value, name, 10)
-    if locale and locale not in LOCALES:
-        raise BadInput(_("The language must be zh_CN or en."), field=name)
-    return locale
-
-
-PARSERS = {
-    "email": lambda v, k: di.email(v, k, 200).lower(),
-    "name": partial(di.text, limit=120),
-    "role": partial(di.choice, enum_cls=Role),
-    "society": _society,
-    "locale": _locale,
-    "active": di.boolean,
-}
-INVITE_FIELDS = ("email", "name", "role", "society", "locale")
+def _values(schema, data: Mapping[str, Any]) -> dict:
+    """The body checked by its model (UserInvitation or UserChange), the society looked up."""
+    values = di.validate(schema, data)
+    if "society" in values:
+        values["society"] = _society(values["society"], "society")
+    return values
 
 
 def check_password_rules(password, confirmation=None) -> str:
@@ -104,7 +92,7 @@ def _refuse_taken_email(email: str) -> None:
 
 
 def _new_user(data: Mapping[str, Any], by: User | None) -> User:
-    values = di.parse_fields(data, {k: PARSERS[k] for k in INVITE_FIELDS})
+    values = _values(UserInvitation, data)
     for required in ("email", "role"):
         if not values.get(required):
             raise BadInput(_("%(field)s is required.", field=required), field=required)
@@ -221,6 +209,18 @@ def set_password_with_link(plain: str, password, confirmation) -> User:
     return user
 
 
+def change_password(user: User, current, password, confirmation) -> None:
+    """A signed-in user's new password, given the current one. The user's other sessions
+    end (their token in User.get_id no longer matches) and open links are revoked."""
+    if not (isinstance(current, str) and user.password_hash and user.check_password(current)):
+        raise BadInput(_("The current password is wrong."), field="current")
+    check_password_rules(password, confirmation)
+    user.set_password(password)
+    _revoke_open_links(user, now())
+    db.session.flush()
+    record("user", user.id, "password_changed", user)
+
+
 def request_password_reset(email: str) -> None:
     """Mail a reset link when an active account has this address; nothing otherwise. The
     caller answers the same whatever happened."""
@@ -280,7 +280,7 @@ def _refuse_losing_organizer(user: User, by: User | None) -> None:
 
 def update_user(user: User, data: Mapping[str, Any], by: User | None) -> User:
     """Change name, role, society, language or active (only the keys given)."""
-    values = di.parse_fields(data, {k: v for k, v in PARSERS.items() if k != "email"})
+    values = _values(UserChange, data)
     was_organizer = user.is_organizer and user.active
     stays_organizer = values.get("role", user.role) == Role.ORGANIZER and values.get(
         "active", user.active
@@ -318,7 +318,7 @@ def users_query():
 
 def create_api_token(user: User, name) -> tuple[ApiToken, str]:
     """A named token for the user; the plain token is returned once and never stored."""
-    name = di.text(name, "name", 120)
+    name = di.validate(ApiTokenInput, {"name": name})["name"]
     active = sa.select(sa.func.count()).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
     )

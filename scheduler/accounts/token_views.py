@@ -9,11 +9,15 @@ from ..database import serialized_writes
 from ..errors import RequestError
 from ..extensions import db
 from . import service
+from .models import MAX_NAME
 
 
 def _page(new_token: str | None = None, status: int = 200):
     page = render_template(
-        "accounts/tokens.html", tokens=service.own_tokens(current_user), new_token=new_token
+        "accounts/tokens.html",
+        tokens=service.own_tokens(current_user),
+        new_token=new_token,
+        max_name=MAX_NAME,
     )
     # A page showing a new token must not stay in a cache.
     return page, status, {"Cache-Control": "no-store"}

@@ -5,7 +5,7 @@ import time
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -15,6 +15,7 @@ from ..errors import RequestError
 from ..extensions import db
 from ..security import safe_next
 from . import service, token_views, user_views
+from .models import MAX_EMAIL
 
 bp = Blueprint("accounts", __name__)
 
@@ -24,12 +25,14 @@ PRINTABLE = Regexp(r"^[^\x00-\x1f\x7f]*$", message=_l("Control characters are no
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=200), PRINTABLE])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=MAX_EMAIL), PRINTABLE])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=service.MAX_PASSWORD)]
+    )
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=200), PRINTABLE])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=MAX_EMAIL), PRINTABLE])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -89,6 +92,8 @@ def set_password(token: str):
     link = service.open_link(token)  # 404/410 with the reason when it cannot be used
     if request.method == "GET":
         return _set_password_page(link)
+    # Read before the change: afterwards this session's token no longer matches.
+    signed_in = current_user.id if current_user.is_authenticated else None
     try:
         with serialized_writes():
             user = service.set_password_with_link(
@@ -102,8 +107,45 @@ def set_password(token: str):
         flash(exc.message, "error")
         return _set_password_page(service.open_link(token), 400)
     current_app.extensions["sign_in_guard"].succeeded(user.email)
+    if signed_in == user.id:  # the session that changed it stays in; every other is out
+        login_user(user)
+        flash(_("Your password is changed; your other sessions are signed out."), "ok")
+        return redirect(url_for("admin.approvals" if user.is_organizer else "portal.my_events"))
     flash(_("Your password is set. Sign in with it now."), "ok")
     return redirect(url_for("accounts.login"))
+
+
+def _change_password_page(status: int = 200):
+    page = render_template("accounts/change_password.html", min_password=service.MIN_PASSWORD)
+    return page, status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A new password for the signed-in user; every other session of theirs is signed out."""
+    if request.method == "GET":
+        return _change_password_page()
+    user = current_user._get_current_object()
+    guard = current_app.extensions["sign_in_guard"]
+    if not guard.attempt(user.email):  # guessing the current password is a sign-in attempt
+        flash(_("Too many failed sign-ins; please wait 15 minutes."), "error")
+        return _change_password_page(429)
+    form = request.form
+    try:
+        with serialized_writes():
+            service.change_password(
+                user, form.get("current"), form.get("password", ""), form.get("confirmation", "")
+            )
+            db.session.commit()
+    except RequestError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _change_password_page(exc.status)
+    guard.succeeded(user.email)
+    login_user(user)  # this session carries the new password's token
+    flash(_("Your password is changed; your other sessions are signed out."), "ok")
+    return redirect(url_for("accounts.change_password"))
 
 
 # The token and user pages live in their own modules, on this blueprint.

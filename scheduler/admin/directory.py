@@ -20,10 +20,13 @@ from ..errors import RequestError
 from ..extensions import db
 from ..people import service as people
 from ..people.models import Person
+from ..people.schemas import PersonInput
 from ..societies import service as societies
 from ..societies.models import Society
+from ..societies.schemas import SocietyInput
 from ..venues import service as venues
-from ..venues.models import Venue, VenueClosure
+from ..venues.models import MAX_REASON, Venue, VenueClosure
+from ..venues.schemas import VenueInput
 from .directory_forms import (
     ClosureForm,
     PersonForm,
@@ -46,7 +49,7 @@ class Area:
     title: object
     model: type
     form: type
-    parsers: dict
+    schema: type  # the input model the service validates with
     create: Callable
     update: Callable
     set_active: Callable
@@ -56,17 +59,17 @@ class Area:
 
 AREAS = {
     "societies": Area(
-        "societies", _l("Societies"), Society, SocietyForm, societies.PARSERS,
+        "societies", _l("Societies"), Society, SocietyForm, SocietyInput,
         societies.create_society, societies.update_society, societies.set_society_active,
         societies.delete_society, ("name", "short_name", "slug", "city", "discipline"),
     ),
     "venues": Area(
-        "venues", _l("Venues"), Venue, VenueForm, venues.PARSERS,
+        "venues", _l("Venues"), Venue, VenueForm, VenueInput,
         venues.create_venue, venues.update_venue, venues.set_venue_active,
         venues.delete_venue, ("name", "slug", "city", "address"),
     ),
     "people": Area(
-        "people", _l("People"), Person, PersonForm, people.PARSERS,
+        "people", _l("People"), Person, PersonForm, PersonInput,
         people.create_person, people.update_person, people.set_person_active,
         people.delete_person, ("name", "slug", "title", "affiliation"),
     ),
@@ -112,7 +115,7 @@ def list_rows(area: str):
 
 
 def _save(form, area: Area, change: Callable, *args):
-    return save_form(form, area.parsers, change, *args, labels=True)
+    return save_form(form, area.schema, change, *args, labels=True)
 
 
 def _form_page(area: Area, form, row=None, error=None, status=200):
@@ -125,6 +128,7 @@ def _form_page(area: Area, form, row=None, error=None, status=200):
         error=error,
         closures=closures,
         closure_form=ClosureForm(),
+        max_reason=MAX_REASON,
     ), status
 
 

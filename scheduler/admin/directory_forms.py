@@ -1,10 +1,11 @@
 """Forms of the directory pages: fields and labels only; the area services validate."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from pydantic import BaseModel
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
@@ -25,24 +26,24 @@ class DirectoryForm(FlaskForm):
         }
 
 
-def save_form(form, parsers: Mapping[str, Callable], change: Callable, *args, labels=False):
+def save_form(form, schema: type[BaseModel], change: Callable, *args, labels=False):
     """Run a directory service call (``change(*args, data, by)``) from a submitted form, the
     one way every directory page saves: (row, None) when saved; (None, None) when refused, each
-    refusal next to its field; (None, message) for a refusal that belongs to no field. With
-    ``labels`` a field's own parse error names the field's label instead of its key."""
+    refusal next to its field; (None, message) for a refusal that belongs to no field. The
+    area's input model (``schema``) checks every field first, so each field shows its own
+    problem; with ``labels`` a message names the field's label instead of its key."""
     if not form.validate_on_submit():
         return None, None
-    ok = True
+    data = form.service_data()
+    names = {name: str(form[name].label.text) for name in data} if labels else {}
     with db.session.no_autoflush:
-        for name, value in form.service_data().items():
-            try:
-                parsers[name](value, str(form[name].label.text) if labels else name)
-            except RequestError as exc:
-                form[name].errors, ok = [exc.message], False
-    if not ok:
+        problems = di.field_errors(schema, data, names)
+    for name, message in problems.items():
+        form[name].errors = [message]
+    if problems:
         return None, None
     try:
-        return di.write(change, *args, form.service_data(), current_user), None
+        return di.write(change, *args, data, current_user), None
     except RequestError as exc:
         if exc.field in form._fields and exc.field != "csrf_token":
             form[exc.field].errors = [exc.message]

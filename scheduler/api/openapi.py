@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from flask import jsonify
 
+from ..events import workflow
 from .schemas import component_schemas
 
 
@@ -65,10 +66,8 @@ USER_ID = _path_param("id", {"type": "integer"}, "The user's id.")
 SLUG = _path_param("slug", {"type": "string"})
 SOCIETY_SLUG = _path_param("slug", {"type": "string"}, "The society's slug.")
 CLOSURE_ID = _path_param("closure_id", {"type": "integer"})
-ACTION = _path_param(
-    "action",
-    {"enum": ["submit", "withdraw", "approve", "reject", "request-changes", "cancel"]},
-)
+# The status changes the workflow offers (events/workflow.py: ACTIONS), as the path spells them.
+ACTION = _path_param("action", {"enum": [name.replace("_", "-") for name in workflow.ACTIONS]})
 QUOTA_YEAR = _param(
     "year",
     "The year (2000-2100); the current local year if absent.",
@@ -142,9 +141,9 @@ OPERATIONS = (
        {"200": ("EventWithFindings", "The event.")}, body="EventInput", params=[ID]),
     Op("delete", "/events/{id}", "Delete a draft", {"204": (None, "Deleted.")}, params=[ID]),
     Op("post", "/events/{id}/{action}",
-       "Change the event's status: submit, withdraw, approve, reject, request-changes or cancel "
-       "(reject, request-changes and cancel need a reason; approving over errors needs override "
-       "and a reason)",
+       "Change the event's status: submit, withdraw, approve, reject, request-changes, cancel "
+       "or complete (reject, request-changes and cancel need a reason; approving over errors "
+       "needs override and a reason; complete may carry the actual attendance)",
        {"200": ("EventWithFindings", "The event.")}, body="Decision", body_optional=True,
        params=[ID, ACTION]),
     Op("patch", "/events/{id}/occurrences/{key}",

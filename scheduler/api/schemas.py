@@ -1,41 +1,35 @@
 """The API document's component schemas, derived from pydantic models that declare each body
-once. The events area's bodies live in ``events/schemas.py`` (input.py validates with them);
-the others are declared here, with their areas' limits, for the document."""
+once. The request bodies live with their areas (``events/schemas.py``,
+``societies/schemas.py``, ... ``calendar_sync/schemas.py``), whose services validate with
+them; the response bodies are declared here."""
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
+from pydantic import BaseModel, Field, StrictInt, StrictStr, create_model
 from pydantic.json_schema import models_json_schema
 
-from ..calendar_sync.models import MAX_URL as MAX_SOURCE_URL
+from ..accounts.schemas import ApiTokenInput, UserChange, UserInvitation
+from ..calendar_sync.schemas import CalendarSourceInput
 from ..campaigns.models import CampaignKind
+from ..campaigns.schemas import CampaignInput
 from ..enums import EventKind
 from ..events import schemas as events
 from ..events.schemas import DateTime
 from ..limits import MAX_PLAN_YEAR, MIN_PLAN_YEAR
-from ..planner.applications import MAX_NOTE
-from ..planner.core.types import DEFAULT_SEED, DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
+from ..people.schemas import PersonInput
+from ..planner.schemas import ApplicationInput, Pin, PlanRequest
+from ..series.schemas import SeriesInput
 from ..societies.models import SocietyKind
+from ..societies.schemas import SocietyInput
+from ..venues.schemas import ClosureInput, VenueInput
 
 REF_TEMPLATE = "#/components/schemas/{model}"
-MAX_USER_NAME, MAX_EMAIL = 120, 200  # accounts/service.py and accounts/models.py say the same
 
 Count = Annotated[int, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)] | None
 Date = Annotated[str, Field(json_schema_extra={"format": "date"})]
 Year = Annotated[int, Field(ge=MIN_PLAN_YEAR, le=MAX_PLAN_YEAR)]
 Month = Annotated[int, Field(ge=1, le=12)]
-Text = str | None
-# Directory writes take numbers, booleans and lists also as text (a form sends the same).
-TextOrNumber = str | int | float | None
-ListOrText = list[Any] | str | None
-BoolOrText = bool | str | int | None
-
-
-class Closed(BaseModel):
-    """A request body: fields not declared here are refused."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 def _page(name: str, item: type[BaseModel]) -> type[BaseModel]:
@@ -162,125 +156,12 @@ class Campaign(BaseModel):
     event_kinds: list[EventKind]
 
 
-class SocietyInput(Closed):
-    """A new society needs name and kind; a change sends only what changes. Numbers and
-    booleans may also come as text; the slug is made from the name when absent."""
-
-    name: str = None
-    slug: str = None
-    short_name: Text = None
-    kind: str = Field(None, description=", ".join(SocietyKind.values()))
-    discipline: Text = None
-    city: Text = None
-    contact_name: Text = None
-    contact_email: Text = None
-    contact_phone: Text = None
-    min_events_per_year: TextOrNumber = None
-    active: BoolOrText = None
-
-
-class VenueInput(Closed):
-    """A hall needs a capacity of at least 1; an online venue a stream URL (http or https).
-    Latitude and longitude come together or not at all."""
-
-    name: str = None
-    slug: str = None
-    address: Text = None
-    city: Text = None
-    capacity: TextOrNumber = None
-    latitude: TextOrNumber = None
-    longitude: TextOrNumber = None
-    buffer_minutes: TextOrNumber = Field(None, description="0..1440")
-    is_online: BoolOrText = None
-    stream_url: Text = None
-    active: BoolOrText = Field(
-        None,
-        description="Deactivating is refused (409) while future submitted or approved events "
-        "use the venue.",
-    )
-
-
-class PersonInput(Closed):
-    """A scarce expert with a monthly limit makes the conflict check warn when booked more
-    often in one month."""
-
-    name: str = None
-    slug: str = None
-    title: Text = None
-    affiliation: Text = None
-    scarce: BoolOrText = None
-    monthly_limit: TextOrNumber = Field(None, description="1..100, or null for none.")
-    active: BoolOrText = None
-
-
 class Closure(BaseModel):
     id: int
     venue: str
     first_day: Date
     last_day: Date
     reason: str
-
-
-class ClosureInput(Closed):
-    """Local dates, both included. Refused (409) over future submitted or approved events in
-    the venue."""
-
-    first_day: Date = None
-    last_day: Date = None
-    reason: Text = None
-
-
-class SeriesInput(Closed):
-    """A new series needs name and kind; a change sends only what changes. Numbers, booleans
-    and lists may also come as text (lists comma-separated). default_venue, fixed_host and
-    inside_campaign are slugs (null or '' for none)."""
-
-    name: str = None
-    slug: str = None
-    kind: str = Field(None, description="An event kind: " + ", ".join(EventKind.values()))
-    description: str = None
-    cadence_rrule: str | None = Field(
-        None,
-        description="RFC 5545 RRULE without COUNT/UNTIL, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TH.",
-    )
-    target_min: TextOrNumber = None
-    target_max: TextOrNumber = None
-    max_per_host: TextOrNumber = None
-    min_spacing_days: TextOrNumber = None
-    duration_minutes: TextOrNumber = None
-    default_start_time: str = Field(None, description="HH:MM, local.")
-    expected_attendance: TextOrNumber = None
-    preferred_weekdays: ListOrText = Field(None, description="0..6 or MO..SU.")
-    preferred_months: ListOrText = Field(None, description="1..12.")
-    default_venue: Text = None
-    avoid_holidays: BoolOrText = None
-    avoid_weekends: BoolOrText = None
-    color: str = Field(None, description="#RRGGBB")
-    active: BoolOrText = None
-    host_mode: str = Field(None, description="applications | fixed")
-    fixed_host: Text = None
-    time_slots: ListOrText = Field(None, description="Local start times, HH:MM.")
-    city: Text = None
-    inside_campaign: Text = None
-    at_launch: BoolOrText = None
-    avoid_campaigns: ListOrText = Field(None, description="Campaign kinds.")
-
-
-class CampaignInput(Closed):
-    """A new campaign needs name, kind, start_date and end_date; a change sends only what
-    changes. launch_at is a local date-time inside the window; participation_target a share
-    0..1 or a percentage such as '60%'."""
-
-    name: str = None
-    slug: str = None
-    kind: str = Field(None, description="A campaign kind: " + ", ".join(CampaignKind.values()))
-    theme: str = None
-    description: str = None
-    start_date: Date = None
-    end_date: Date = None
-    launch_at: Text = None
-    participation_target: TextOrNumber = None
-    event_kinds: ListOrText = Field(None, description="Event kinds (empty: any).")
 
 
 # --- quotas -----------------------------------------------------------------------------------
@@ -413,23 +294,6 @@ SolverStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 Dates = list[Date]
 
 
-class Pin(Closed):
-    series: str
-    start: str = Field(None, description="Local date-time (or date) in the year.")
-    host: str = None
-    venue: str = None
-
-
-class PlanRequest(Closed):
-    year: Year
-    series: list[str] = Field(
-        None, description="Series slugs (default: every active series with a target)."
-    )
-    time_limit: Annotated[float, Field(ge=MIN_TIME_LIMIT, le=MAX_TIME_LIMIT)] = DEFAULT_TIME_LIMIT
-    seed: Annotated[int, Field(ge=0)] = DEFAULT_SEED
-    pins: list[Pin] = None
-
-
 class PlanSummary(BaseModel):
     id: int
     year: int
@@ -478,19 +342,6 @@ class Plan(PlanSummary):
     sessions: list[PlanSession]
 
 
-class ApplicationInput(Closed):
-    series: StrictStr | StrictInt
-    year: Year
-    society: StrictStr | StrictInt = Field(
-        None, description="Organizers only; editors apply for their own society."
-    )
-    preferred_months: list[Month] = None
-    preferred_dates: Dates = None
-    unavailable_dates: Dates = None
-    speakers: list[StrictStr | StrictInt] = None
-    note: Annotated[str, Field(max_length=MAX_NOTE)] = None
-
-
 class Application(BaseModel):
     id: int
     series: str
@@ -521,22 +372,6 @@ class User(BaseModel):
     created_at: DateTime
 
 
-class UserInvitation(Closed):
-    email: Annotated[str, Field(max_length=MAX_EMAIL)]
-    role: Role
-    society: str | None = Field(None, description="Slug; editors need one.")
-    name: Annotated[str, Field(max_length=MAX_USER_NAME)] = None
-    locale: Locale = None
-
-
-class UserChange(Closed):
-    role: Role = None
-    society: str | None = None
-    name: Annotated[str, Field(max_length=MAX_USER_NAME)] = None
-    locale: Locale = None
-    active: bool = None
-
-
 class ApiToken(BaseModel):
     id: int
     name: str
@@ -554,10 +389,6 @@ class NewApiToken(BaseModel):
     created_at: DateTime
     last_used_at: None
     revoked: bool
-
-
-class ApiTokenInput(Closed):
-    name: Annotated[str, Field(max_length=MAX_USER_NAME)] = None
 
 
 # --- a society's synced calendar --------------------------------------------------------------
@@ -582,12 +413,6 @@ class SyncReport(BaseModel):
     notes: list[str]
     removed: list[SyncItem]
     paused: bool
-
-
-class CalendarSourceInput(BaseModel):
-    url: Annotated[str, Field(max_length=MAX_SOURCE_URL, description="http(s) or webcal")] = None
-    mode: Literal["draft", "submit"] = None
-    active: bool = None
 
 
 class CalendarSource(BaseModel):

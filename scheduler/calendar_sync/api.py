@@ -3,10 +3,10 @@
 from flask import Blueprint, jsonify
 
 from ..api.request import api_user, json_body
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..timeutil import to_local
 from . import service
-from .models import CalendarSource
+from .models import CalendarSource, SyncOutcome
 
 bp = Blueprint("calendar_sync", __name__)  # nested under the API blueprint: api.calendar_sync.*
 
@@ -68,5 +68,6 @@ def delete_calendar_source(slug: str):
 def sync_calendar_source(slug: str):
     _user, society = _managed(slug)
     source = _source(society)
-    service.sync_source(source)
+    if service.sync_source(source).outcome == SyncOutcome.BUSY:
+        raise Conflict(service.busy_message())
     return jsonify(source_to_json(service.source_of(society)))

@@ -23,6 +23,8 @@ class SyncOutcome(LabelledEnum):
     SYNCED = "synced", _l("Synced")
     NOT_MODIFIED = "not_modified", _l("Unchanged since the last sync")
     FAILED = "failed", _l("Failed")
+    # Another sync of the source was running (never stored: that one records its outcome).
+    BUSY = "busy", _l("Skipped: another sync of this calendar was running")
 
 
 class CalendarSource(db.Model):

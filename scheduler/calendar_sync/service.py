@@ -11,6 +11,8 @@ is paused and its society and the organizers are told.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +21,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import directory_input as di
 from ..accounts.models import User
 from ..audit.service import record
 from ..enums import EventStatus
@@ -34,6 +37,7 @@ from ..types import utcnow
 from .addresses import check_url, parse_allow_private
 from .fetch import FetchFailed, FetchPolicy, fetch
 from .models import CalendarSource, SyncMode, SyncOutcome
+from .schemas import CalendarSourceInput
 
 log = logging.getLogger(__name__)
 S = EventStatus
@@ -41,6 +45,7 @@ MAX_FAILURES = 5  # default of CALENDAR_SYNC_MAX_FAILURES
 # What becomes of a source's event that is no longer in its calendar.
 RETIRE = {S.SUBMITTED: "withdrawn", S.CHANGES_REQUESTED: "withdrawn", S.APPROVED: "cancelled"}
 SHOWN_ITEMS = 500  # items kept in a report (the importer's event limit by default)
+LOCK_KEY = "hashtext(:namespace), :key"  # the advisory lock that one sync of a source holds
 
 
 @dataclass
@@ -109,39 +114,18 @@ def allow_private():
     return parse_allow_private(current_app.config.get("CALENDAR_SYNC_ALLOW_PRIVATE", False))
 
 
-def _parse_mode(value) -> SyncMode:
-    try:
-        return SyncMode.parse(value)
-    except (ValueError, TypeError):
-        choices = ", ".join(SyncMode.values())
-        raise BadInput(_("mode must be one of: %(choices)s.", choices=choices), "mode") from None
-
-
-def _parse_active(value) -> bool:
-    if not isinstance(value, bool):
-        raise BadInput(_("active must be true or false."), field="active")
-    return value
-
-
 def save_source(society: Society, data: dict, by: User) -> tuple[CalendarSource, bool]:
     """Register or change the society's calendar URL, mode and active flag (only the keys
     given; a new source needs its URL). Returns the source and whether it is new. A new URL
     starts afresh: no validators, no failures."""
     require_manager(by, society)
-    unknown = sorted(set(data) - {"url", "mode", "active"})
-    if unknown:
-        raise BadInput(_("Unknown field: %(name)s.", name=str(unknown[0])[:80]), unknown[0][:80])
+    values = di.validate(CalendarSourceInput, data)
     source = source_of(society)
     created = source is None
-    if created and "url" not in data:
+    if created and "url" not in values:
         raise BadInput(_("Give the address (URL) of the calendar."), field="url")
-    values = {}
-    if "url" in data:
-        values["url"] = check_url(data["url"], allow_private())
-    if "mode" in data:
-        values["mode"] = _parse_mode(data["mode"])
-    if "active" in data:
-        values["active"] = _parse_active(data["active"])
+    if "url" in values:
+        values["url"] = check_url(values["url"], allow_private())
     if created:
         source = CalendarSource(society_id=society.id, url=values["url"], last_report={})
         db.session.add(source)
@@ -196,9 +180,49 @@ def policy() -> FetchPolicy:
     )
 
 
+def busy_message() -> str:
+    return _("A sync of this calendar is running right now; its outcome shows here when it "
+             "is done.")  # fmt: skip
+
+
 def sync_source(source: CalendarSource, now: datetime | None = None) -> SyncReport:
-    """Fetch and import one source now (an inactive one too: "sync now" after a pause)."""
-    now = now or utcnow()
+    """Fetch and import one source now (an inactive one too: "sync now" after a pause),
+    unless another sync of it (the job, or "sync now" in another worker) is running."""
+    with _exclusive(source.id) as mine:
+        if not mine:
+            db.session.commit()
+            return SyncReport(SyncOutcome.BUSY, notes=[busy_message()])
+        return _sync(source, now or utcnow())
+
+
+@contextmanager
+def _exclusive(source_id: int) -> Iterator[bool]:
+    """PostgreSQL: a session-level advisory lock on the source for the whole sync, taken
+    without waiting, on a connection of its own: the sync commits several times, and its
+    writes to the source's row must not wait on the lock (a row lock would). Yields False
+    when another sync holds it. SQLite: True (one writer at a time anyway)."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = {"namespace": "calendar_sync", "key": source_id}
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        mine = connection.scalar(sa.text(f"SELECT pg_try_advisory_lock({LOCK_KEY})"), key)
+        try:
+            yield bool(mine)
+        finally:
+            if mine:
+                _unlock(connection, key)
+
+
+def _unlock(connection: sa.Connection, key: dict) -> None:
+    try:
+        connection.execute(sa.text(f"SELECT pg_advisory_unlock({LOCK_KEY})"), key)
+    except sa.exc.DBAPIError:
+        connection.invalidate()  # never back to the pool holding the lock
+
+
+def _sync(source: CalendarSource, now: datetime) -> SyncReport:
     source_id, slug, url = source.id, source.society.slug, source.url
     validators, submit = (source.etag, source.last_modified), source.mode == SyncMode.SUBMIT
     db.session.commit()  # no transaction stays open while the server takes its time

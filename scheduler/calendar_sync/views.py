@@ -72,7 +72,9 @@ def sync_now(slug: str):
         flash(_("Register the calendar's address first."), "error")
         return redirect(url_for(".page", slug=slug))
     report = service.sync_source(source)
-    if report.outcome == SyncOutcome.FAILED:
+    if report.outcome == SyncOutcome.BUSY:
+        flash(service.busy_message(), "error")
+    elif report.outcome == SyncOutcome.FAILED:
         flash(_("The sync failed: %(error)s", error=report.error), "error")
     else:
         flash(_("Synced: %(outcome)s.", outcome=report.outcome.label), "ok")

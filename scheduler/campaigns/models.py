@@ -19,6 +19,10 @@ class CampaignKind(LabelledEnum):
     OTHER = "other", _l("Other campaign")
 
 
+# Text limits of a campaign: the columns and the input (schemas.py) read these.
+MAX_NAME, MAX_SLUG, MAX_THEME = 200, 80, 300
+
+
 class Campaign(db.Model):
     __tablename__ = "campaigns"
     __table_args__ = (
@@ -31,10 +35,10 @@ class Campaign(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(MAX_SLUG), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(MAX_NAME))
     kind: Mapped[CampaignKind] = mapped_column(enum_column(CampaignKind))
-    theme: Mapped[str] = mapped_column(sa.String(300), default="")
+    theme: Mapped[str] = mapped_column(sa.String(MAX_THEME), default="")
     description: Mapped[str] = mapped_column(sa.Text, default="")
     # Inclusive local dates of the window.
     start_date: Mapped[date]

@@ -4,9 +4,8 @@ Pages, the API and the CLI call these; values come JSON-typed or as strings and 
 here. Nothing here commits: the caller does.
 """
 
-import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,87 +18,8 @@ from ..errors import BadInput, Conflict
 from ..extensions import db
 from ..series.models import Series, SeriesPlanning
 from ..timeutil import local_zone, to_local
-from .models import Campaign, CampaignKind
-
-MIN_YEAR, MAX_YEAR = 2000, 2100
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-PERCENT = re.compile(r"([0-9]{1,3}(\.[0-9]{1,6})?)\s*[%％]")
-
-
-def parse_day(value, name: str) -> date:
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        text = parse.text(value, name, 10, required=True)
-        try:
-            value = date.fromisoformat(text) if ISO_DATE.fullmatch(text) else None
-        except ValueError:
-            value = None
-    if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise BadInput(_("%(field)s must be a date such as 2027-10-01.", field=name), field=name)
-    return value
-
-
-def parse_launch(value, name: str) -> datetime | None:
-    """A local date-time ("2027-10-08T09:30", the association's time zone) as aware UTC."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, datetime):
-        text = parse.text(value, name, 25)
-        try:
-            value = datetime.fromisoformat(text.replace(" ", "T", 1))
-        except ValueError:
-            value = None
-    if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise BadInput(
-            _("%(field)s must be a local date and time such as 2027-10-08T09:30.", field=name),
-            field=name,
-        )
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=local_zone())
-    return value.astimezone(UTC)
-
-
-def parse_share(value, name: str) -> float | None:
-    """A share of 0..1, or a percentage such as "60%"."""
-    if isinstance(value, str) and PERCENT.fullmatch(value.strip()):
-        number = float(PERCENT.fullmatch(value.strip()).group(1))
-        if number > 100:
-            raise BadInput(
-                _(
-                    "%(field)s must be between %(low)s and %(high)s.",
-                    field=name,
-                    low="0%",
-                    high="100%",
-                ),
-                field=name,
-            )
-        return number / 100
-    return parse.decimal(value, name, 0, 1)
-
-
-def parse_event_kinds(value, name: str) -> list[str]:
-    items = value.replace("，", ",").split(",") if isinstance(value, str) else value
-    if items is None:
-        return []
-    if not isinstance(items, list | tuple):
-        raise BadInput(_("%(field)s must be a list.", field=name), field=name)
-    kinds = {parse.choice(v, name, EventKind).value for v in items if str(v).strip()}
-    return [k for k in EventKind.values() if k in kinds]
-
-
-PARSERS = {
-    "name": lambda v, n: parse.text(v, n, 200, required=True),
-    "slug": lambda v, n: parse.slug(v, n),
-    "kind": lambda v, n: parse.choice(v, n, CampaignKind),
-    "theme": lambda v, n: parse.text(v, n, 300),
-    "description": lambda v, n: parse.text(v, n, 5000),
-    "start_date": parse_day,
-    "end_date": parse_day,
-    "launch_at": parse_launch,
-    "participation_target": parse_share,
-    "event_kinds": parse_event_kinds,
-}
+from .models import Campaign
+from .schemas import CampaignInput
 
 
 def _check_window(campaign: Campaign) -> None:
@@ -124,7 +44,7 @@ def _check_window(campaign: Campaign) -> None:
 
 
 def _apply(campaign: Campaign, data: Mapping[str, Any]) -> dict:
-    values = parse.parse_fields(data, PARSERS)
+    values = parse.validate(CampaignInput, data)
     parse.refuse_name_or_slug_taken(
         Campaign,
         campaign,

@@ -15,6 +15,7 @@ from ..extensions import db
 from . import service
 from .forms import CampaignForm
 from .models import Campaign
+from .schemas import CampaignInput
 
 bp = Blueprint("campaigns_admin", __name__, url_prefix="/admin/campaigns")
 
@@ -34,7 +35,7 @@ def _campaign(slug: str) -> Campaign:
 
 
 def _save(form: CampaignForm, change, *args):
-    return save_form(form, service.PARSERS, change, *args)
+    return save_form(form, CampaignInput, change, *args)
 
 
 def _page(form, campaign, error=None, status: int = 200):

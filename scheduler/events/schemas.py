@@ -150,10 +150,14 @@ class OccurrenceChange(BaseModel):
 
 
 class Decision(BaseModel):
-    """The body of a status change: the reason, and override to approve over errors."""
+    """The body of a status change: the reason, override to approve over errors, and the
+    actual attendance when completing."""
 
     reason: Annotated[StrictStr, Field(max_length=MAX_REASON)] = ""
     override: StrictBool = False
+    actual_attendance: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="complete only: the people who came."
+    )
 
 
 # --- responses ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ def _watched() -> tuple:
     from ..accounts.models import User
     from ..campaigns.models import Campaign
     from ..events.models import Event, EventAudience, Occurrence
+    from ..holidays.models import Holiday
     from ..people.models import Person
     from ..series.models import Series
     from ..societies.models import Society
@@ -43,8 +44,9 @@ def _watched() -> tuple:
     from .models import FeedToken
 
     # Users and feed tokens too: a revoked token or a disabled user must stop a private feed.
+    # Holidays: the cached public pages (scheduler/pagecache) mark them on the calendar.
     return (Event, Occurrence, EventAudience, Society, Venue, Person, Series, Campaign, User,
-            FeedToken)  # fmt: skip
+            FeedToken, Holiday)  # fmt: skip
 
 
 def stamp_path(app: Flask) -> Path:
@@ -153,9 +155,13 @@ def _directory_column():
     wrote each row: an update or insert changes it) and the row count (a delete changes
     it): a scan of a few small tables, no schema change, and it sees every writer. (SQLite
     serves a single host, whose stamp file is enough.)"""
+    return _xmin_column([model.__tablename__ for model in _directory()])
+
+
+def _xmin_column(tables: list[str]):
     parts = " || '|' || ".join(
         f"(SELECT coalesce(sum(xmin::text::bigint), 0) || ':' || count(*) FROM {table})"
-        for table in (model.__tablename__ for model in _directory())
+        for table in tables
     )
     return sa.literal_column(f"({parts})")
 
@@ -177,10 +183,12 @@ def _database_version() -> Version:
     # A rename changes what feeds show without touching an event: the directory is part of
     # the version, read in the same query.
     directory = _directory_column() if _on_postgresql() else sa.literal(_stamp_directory_token())
-    last, count, directory = db.session.execute(
-        sa.select(sa.func.max(Event.updated_at), sa.func.count(Event.id), directory)
+    # The holiday marks of the cached pages too (PostgreSQL; SQLite serves one host).
+    holidays = _xmin_column(["holidays"]) if _on_postgresql() else sa.literal("")
+    last, count, directory, holidays = db.session.execute(
+        sa.select(sa.func.max(Event.updated_at), sa.func.count(Event.id), directory, holidays)
     ).one()
     if last is not None and last.tzinfo is None:  # aggregates bypass the column type
         last = last.replace(tzinfo=UTC)
     last = last or EPOCH
-    return Version(f"{last.isoformat()}|{count}|{directory}", last)
+    return Version(f"{last.isoformat()}|{count}|{directory}|{holidays}", last)

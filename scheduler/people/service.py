@@ -3,7 +3,6 @@ importer call these. They validate, write an audit entry and flush; the caller c
 """
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,18 +12,7 @@ from ..audit.service import record
 from ..errors import BadInput, Conflict
 from ..extensions import db
 from .models import Person
-
-MAX_MONTHLY_LIMIT = 100
-
-PARSERS = {
-    "slug": di.slug,
-    "name": partial(di.text, limit=120, required=True),
-    "title": partial(di.text, limit=120),
-    "affiliation": partial(di.text, limit=200),
-    "scarce": di.boolean,
-    "monthly_limit": partial(di.integer, low=1, high=MAX_MONTHLY_LIMIT, optional=True),
-    "active": di.boolean,
-}
+from .schemas import PersonInput
 
 
 def _refuse_duplicates(person: Person, values: dict) -> None:
@@ -65,7 +53,7 @@ def _save(person: Person, values: dict, action: str, by) -> Person:
 
 
 def create_person(data: Mapping[str, Any], by) -> Person:
-    values = di.parse_fields(data, PARSERS)
+    values = di.validate(PersonInput, data)
     if "name" not in values:
         raise BadInput(_("%(field)s is required.", field="name"), field="name")
     person = Person(title="", affiliation="", scarce=False, monthly_limit=None, active=True)
@@ -73,7 +61,7 @@ def create_person(data: Mapping[str, Any], by) -> Person:
 
 
 def update_person(person: Person, data: Mapping[str, Any], by) -> Person:
-    return _save(person, di.parse_fields(data, PARSERS), "update", by)
+    return _save(person, di.validate(PersonInput, data), "update", by)
 
 
 def set_person_active(person: Person, active: bool, by) -> None:

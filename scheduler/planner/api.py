@@ -12,8 +12,9 @@ from ..extensions import db
 from ..series.models import Series
 from . import applications as apps
 from .apply import accept_plan, get_plan, run_plan, undo_plan
-from .load import parse_request, parse_year
+from .load import parse_request
 from .models import Plan
+from .schemas import parse_year
 from .serialize import plan_summary, plan_to_json
 
 bp = Blueprint("planner", __name__)  # nested under the API blueprint: api.planner.*

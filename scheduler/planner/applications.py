@@ -12,62 +12,30 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .. import directory_input as di
 from ..audit.service import record
 from ..database import MAX_ID, serialized_writes
 from ..errors import BadInput, Forbidden, NotFound
-from ..events.input import refuse_control_characters
 from ..extensions import db
 from ..people.models import Person
 from ..series.models import Series
 from ..societies.models import Society
 from ..types import utcnow
-from .load import parse_year
 from .models import HostApplication
-
-MAX_DATES = 60
-MAX_NOTE = 2000
-FIELDS = {
-    "series",
-    "year",
-    "society",
-    "preferred_months",
-    "preferred_dates",
-    "unavailable_dates",
-    "speakers",
-    "note",
-}
+from .schemas import ApplicationInput
 
 
-def _months(value) -> list[int]:
-    if value in (None, ""):
-        return []
-    if not isinstance(value, list) or not all(
-        isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in value
-    ):
-        raise BadInput(
-            _("preferred_months must be a list of months from 1 to 12."), field="preferred_months"
-        )
-    return sorted(set(value))
-
-
-def _dates(value, name: str, year: int) -> list[str]:
-    if value in (None, ""):
-        return []
-    if not isinstance(value, list) or len(value) > MAX_DATES:
-        raise BadInput(
-            _("%(field)s must be a list of at most %(n)s dates.", field=name, n=MAX_DATES),
-            field=name,
-        )
+def _dates(value: list[str], name: str, year: int) -> list[str]:
     out = set()
     for item in value:
         try:
-            day = date.fromisoformat(str(item))
+            day = date.fromisoformat(item)
         except ValueError:
             day = None
         if day is None or day.year != year:
             raise BadInput(
                 _("%(field)s: %(value)s is not a date in %(year)s (use YYYY-MM-DD).",
-                  field=name, value=str(item)[:20], year=year),
+                  field=name, value=item[:20], year=year),
                 field=name,
             )  # fmt: skip
         out.add(day.isoformat())
@@ -86,43 +54,35 @@ def _ref(model, value, name: str):
     return row
 
 
+def _society(given, by) -> Society:
+    """Organizers name the society; editors apply for their own."""
+    if by.is_organizer:
+        return _ref(Society, given, "society")
+    if given not in (None, "", by.society.slug, by.society.id):
+        raise Forbidden(_("Editors apply for their own society only."))
+    return by.society
+
+
 def save_application(body: dict, by) -> tuple[HostApplication, bool]:
     """Create or replace an application; returns (application, created)."""
-    if not isinstance(body, dict):
-        raise BadInput(_("The request body must be a JSON object."))
-    unknown = set(body) - FIELDS
-    if unknown:
-        raise BadInput(
-            _("Unknown field: %(field)s.", field=", ".join(sorted(unknown))),
-            field=sorted(unknown)[0],
-        )
-    year = parse_year(body.get("year"))
-    series = _ref(Series, body.get("series"), "series")
+    given = di.validate(ApplicationInput, body)
+    year = given["year"]
+    series = _ref(Series, given["series"], "series")
     if not series.active:
         raise BadInput(_("%(series)s is not active.", series=series.name), field="series")
-    if by.is_organizer:
-        society = _ref(Society, body.get("society"), "society")
-    else:
-        society = by.society
-        given = body.get("society")
-        if given not in (None, "", society.slug, society.id):
-            raise Forbidden(_("Editors apply for their own society only."))
+    society = _society(given.get("society"), by)
     if not society.active:
         raise BadInput(_("%(society)s is not active.", society=society.name), field="society")
-    speakers = body.get("speakers") or []
-    if not isinstance(speakers, list) or len(speakers) > 10:
-        raise BadInput(_("speakers must be a list of at most 10 people."), field="speakers")
-    speaker_ids = sorted({_ref(Person, s, "speakers").id for s in speakers})
-    note = body.get("note") or ""
-    if not isinstance(note, str) or len(note) > MAX_NOTE:
-        raise BadInput(_("The note is longer than %(n)s characters.", n=MAX_NOTE), field="note")
-    refuse_control_characters(note, "note")
     values = {
-        "preferred_months": _months(body.get("preferred_months")),
-        "preferred_dates": _dates(body.get("preferred_dates"), "preferred_dates", year),
-        "unavailable_dates": _dates(body.get("unavailable_dates"), "unavailable_dates", year),
-        "speaker_ids": speaker_ids,
-        "note": note.strip(),
+        "preferred_months": given.get("preferred_months") or [],
+        "preferred_dates": _dates(given.get("preferred_dates") or [], "preferred_dates", year),
+        "unavailable_dates": _dates(
+            given.get("unavailable_dates") or [], "unavailable_dates", year
+        ),
+        "speaker_ids": sorted(
+            {_ref(Person, s, "speakers").id for s in given.get("speakers") or []}
+        ),
+        "note": given.get("note") or "",
     }
     with serialized_writes():
         app, created = _upsert(society.id, series.id, year, by)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from .. import directory_input as di
 from .. import rules
 from ..campaigns.models import Campaign
 from ..enums import SLOT_HOLDING_STATUSES, EventStatus
@@ -23,7 +24,6 @@ from ..events.facts import campaign_facts, series_facts, venue_facts
 from ..events.models import Event, Occurrence, event_speakers
 from ..extensions import db
 from ..holidays.service import year_holidays
-from ..limits import MAX_PLAN_YEAR, MIN_PLAN_YEAR
 from ..people.models import Person
 from ..quotas import service as quotas
 from ..series.models import HostMode, Series
@@ -34,8 +34,6 @@ from ..venues.models import Venue
 from .core.types import (
     DEFAULT_SEED,
     DEFAULT_TIME_LIMIT,
-    MAX_TIME_LIMIT,
-    MIN_TIME_LIMIT,
     ApplicationInput,
     Calendar,
     HostInput,
@@ -45,8 +43,8 @@ from .core.types import (
     SpeakerInput,
 )
 from .models import HostApplication, Plan, PlanSession, PlanStatus, SeriesPlanning, VenueClosure
+from .schemas import PlanRequest
 
-MAX_PINS = 500
 _BYDAY = re.compile(r"BYDAY=([A-Z,0-9+-]+)")
 _WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 _YEAR_SUFFIX = re.compile(r"-?\d{4}$")
@@ -74,55 +72,9 @@ class Loaded:
 # --- the request ----------------------------------------------------------------------------
 
 
-def parse_year(raw) -> int:
-    if isinstance(raw, bool):
-        raw = None
-    try:
-        year = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise BadInput(_("year must be a four-digit year such as 2027."), field="year") from None
-    if not MIN_PLAN_YEAR <= year <= MAX_PLAN_YEAR:
-        raise BadInput(
-            _("year must be between %(low)s and %(high)s.", low=MIN_PLAN_YEAR, high=MAX_PLAN_YEAR),
-            field="year",
-        )
-    return year
-
-
-def parse_time_limit(raw) -> float:
-    if raw in (None, ""):
-        return DEFAULT_TIME_LIMIT
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = -1.0
-    if isinstance(raw, bool) or not MIN_TIME_LIMIT <= value <= MAX_TIME_LIMIT:
-        raise BadInput(
-            _(
-                "time_limit must be between %(low)s and %(high)s seconds.",
-                low=int(MIN_TIME_LIMIT),
-                high=int(MAX_TIME_LIMIT),
-            ),
-            field="time_limit",
-        )
-    return value
-
-
-def parse_seed(raw) -> int:
-    if raw in (None, ""):
-        return DEFAULT_SEED
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = -1
-    if isinstance(raw, bool) or not 0 <= value <= 2**31 - 1:
-        raise BadInput(_("seed must be a whole number from 0."), field="seed")
-    return value
-
-
-def find_series(slugs) -> list[Series]:
+def find_series(slugs: list[str]) -> list[Series]:
     """The series asked for by slug (all active series with a target when none is given)."""
-    if slugs in (None, "", []):
+    if not slugs:
         found = db.session.scalars(
             sa.select(Series)
             .where(Series.active.is_(True), Series.target_max > 0)
@@ -131,9 +83,6 @@ def find_series(slugs) -> list[Series]:
         if not found:
             raise BadInput(_("There is no active series to plan."), field="series")
         return list(found)
-    if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
-        raise BadInput(_("series must be a list of series slugs."), field="series")
-    slugs = list(dict.fromkeys(s.strip() for s in slugs if s.strip()))
     rows = {s.slug: s for s in db.session.scalars(sa.select(Series).where(Series.slug.in_(slugs)))}
     unknown = [s for s in slugs if s not in rows]
     if unknown:
@@ -142,41 +91,25 @@ def find_series(slugs) -> list[Series]:
 
 
 def parse_request(body: dict) -> Request:
-    """Validate a run request: {year, series: [slugs], time_limit, seed, pins: [...]}."""
-    if not isinstance(body, dict):
-        raise BadInput(_("The request body must be a JSON object."))
-    unknown = set(body) - {"year", "series", "time_limit", "seed", "pins"}
-    if unknown:
-        raise BadInput(
-            _("Unknown field: %(field)s.", field=", ".join(sorted(unknown))),
-            field=sorted(unknown)[0],
-        )
-    year = parse_year(body.get("year"))
-    series = find_series(body.get("series"))
-    pins = body.get("pins") or []
-    if not isinstance(pins, list) or len(pins) > MAX_PINS:
-        raise BadInput(_("pins must be a list of pinned sessions."), field="pins")
+    """Validate a run request (its shape by schemas.PlanRequest): the series looked up, each
+    pin checked against them and the year."""
+    values = di.validate(PlanRequest, body)
+    year = values["year"]
+    series = find_series(values.get("series"))
     request = Request(
         year=year,
         series=series,
-        time_limit=parse_time_limit(body.get("time_limit")),
-        seed=parse_seed(body.get("seed")),
+        time_limit=values.get("time_limit", DEFAULT_TIME_LIMIT),
+        seed=values.get("seed", DEFAULT_SEED),
     )
     slugs = {s.slug for s in series}
-    for pin in pins:
-        request.pins.append(_check_pin(pin, slugs, year))
+    for pin in values.get("pins") or []:
+        request.pins.append(_check_pin(pin.model_dump(exclude_none=True), slugs, year))
     return request
 
 
-def _check_pin(pin, slugs: set, year: int) -> dict:
-    if (
-        not isinstance(pin, dict)
-        or set(pin) - {"series", "start", "host", "venue"}
-        or not all(v is None or isinstance(v, str) for v in pin.values())
-    ):
-        raise BadInput(
-            _("A pin has series and any of start, host and venue (slugs)."), field="pins"
-        )
+def _check_pin(pin: dict, slugs: set, year: int) -> dict:
+    """A pin of the right shape (schemas.Pin) against the planned series and the year."""
     if pin.get("series") not in slugs:
         raise BadInput(
             _("A pin names a series that is not planned: %(slug)s.", slug=pin.get("series")),

@@ -23,9 +23,10 @@ from ..venues import service as venues_service
 from ..venues.models import Venue
 from . import applications as apps
 from .apply import PlanRefused, accept_plan, get_plan, names_for, run_plan, undo_plan
-from .load import parse_request, parse_year
+from .load import parse_request
 from .models import Plan, SeriesPlanning, VenueClosure
 from .phrases import CHANGE_LABELS, explain_session, not_planned, phrase_all
+from .schemas import parse_year
 
 bp = Blueprint("planner", __name__)
 

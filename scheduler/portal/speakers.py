@@ -2,19 +2,33 @@
 people service (name, title, affiliation only). The form's dialog posts here and gets JSON;
 without JavaScript a plain page does the same and returns to the form."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
+import limits
 import sqlalchemy as sa
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import directory_input as di
-from ..errors import BadInput, Conflict, RequestError
+from ..audit.models import AuditEntry
+from ..database import lock_keys
+from ..errors import BadInput, Conflict, RequestError, TooManyRequests
 from ..extensions import db
 from ..people import service as people
 from ..people.models import Person
 from ..security import safe_next
+from ..types import utcnow
 
 FIELDS = ("name", "title", "affiliation")
 
@@ -54,7 +68,33 @@ def add_speaker(data: dict) -> tuple[Person, bool]:
             ),
             field="name",
         )
-    return di.write(people.create_person, values, current_user), False
+    return di.write(_create_person, values, current_user), False
+
+
+def _create_person(values: dict, by) -> Person:
+    _refuse_too_many(by)
+    return people.create_person(values, by)
+
+
+def _refuse_too_many(user) -> None:
+    """Editors add at most SPEAKER_CREATE_LIMIT new people ("30 per hour"), counted from the
+    audit trail inside the write (serialized per user), so every worker sees one count."""
+    if user.is_organizer:
+        return
+    limit = limits.parse(current_app.config["SPEAKER_CREATE_LIMIT"])
+    lock_keys("speaker_additions", [user.id])
+    since = utcnow() - timedelta(seconds=limit.get_expiry())
+    added = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            AuditEntry.entity_type == "person", AuditEntry.action == "create",
+            AuditEntry.actor_id == user.id, AuditEntry.at > since,
+        )
+    )  # fmt: skip
+    if added >= limit.amount:
+        raise TooManyRequests(
+            _("You have added %(n)s new speakers in the last %(minutes)s minutes; choose "
+              "listed ones or try again later.", n=added, minutes=limit.get_expiry() // 60)
+        )  # fmt: skip
 
 
 def _label(person: Person) -> str:

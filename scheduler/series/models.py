@@ -18,6 +18,10 @@ class HostMode(LabelledEnum):
     FIXED = "fixed", _l("Fixed host (no application needed)")
 
 
+# Text limits of a series: the columns and the input (schemas.py) read these.
+MAX_NAME, MAX_SLUG, MAX_RULE, MAX_CITY = 200, 80, 300, 80
+
+
 class Series(db.Model):
     __tablename__ = "series"
     __table_args__ = (
@@ -33,12 +37,12 @@ class Series(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(MAX_SLUG), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(MAX_NAME))
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     # RFC 5545 RRULE where the series is regular (e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR).
-    cadence_rrule: Mapped[str] = mapped_column(sa.String(300), default="")
+    cadence_rrule: Mapped[str] = mapped_column(sa.String(MAX_RULE), default="")
     target_min: Mapped[int] = mapped_column(default=0)
     target_max: Mapped[int] = mapped_column(default=0)
     max_per_host: Mapped[int] = mapped_column(default=1)
@@ -89,7 +93,7 @@ class SeriesPlanning(db.Model):
     # Campaign kinds (CampaignKind values) whose windows the series avoids (a soft goal).
     avoid_campaigns: Mapped[list] = mapped_column(sa.JSON, default=list)
     # Sessions must be held in this city (empty: anywhere).
-    city: Mapped[str] = mapped_column(sa.String(80), default="")
+    city: Mapped[str] = mapped_column(sa.String(MAX_CITY), default="")
 
     series: Mapped[Series] = relationship()
     inside_campaign: Mapped[Campaign | None] = relationship()

@@ -6,9 +6,7 @@ campaign it falls inside, ...) live in ``SeriesPlanning`` and are edited as seri
 Nothing here commits: the caller does.
 """
 
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,106 +14,19 @@ from flask_babel import gettext as _
 
 from .. import directory_input as parse
 from ..audit.service import record
-from ..campaigns.models import Campaign, CampaignKind
+from ..campaigns.models import Campaign
 from ..enums import EventKind
 from ..errors import BadInput, Conflict
 from ..extensions import db
-from ..recurrence import RecurrenceError, expand, normalize_rrule
 from ..societies.models import Society
-from ..timeutil import local_zone
 from ..venues.models import Venue
 from .models import HostMode, Series, SeriesPlanning
+from .schemas import DAYS_IN_YEAR, SeriesInput
 
-MAX_SESSIONS = 1000  # per year (a daily series has 366)
-MAX_ATTENDANCE = 1_000_000
-MAX_DURATION = 1440  # minutes: one day
-DAYS_IN_YEAR = 365
-MAX_TIME_SLOTS = 12
-CADENCE_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-RRULE_TEXT = re.compile(r"[A-Z0-9=;,+-]+")
 PLANNING_FIELDS = ("time_slots", "city", "inside_campaign", "at_launch", "avoid_campaigns")
 
 
-# --- single values ------------------------------------------------------------------------
-
-
-def _items(value, name: str) -> list:
-    """A list from a JSON list or a comma-separated string ("MO,WE", "3, 10")."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
-    if isinstance(value, list | tuple):
-        return list(value)
-    raise BadInput(_("%(field)s must be a list.", field=name), field=name)
-
-
-def _numbers(value, name: str, low: int, high: int, words=()) -> list[int]:
-    out = set()
-    for item in _items(value, name):
-        if isinstance(item, str) and item.strip().upper() in words:
-            out.add(words.index(item.strip().upper()))
-        else:
-            out.add(parse.integer(item, name, low, high))
-    return sorted(out)
-
-
-def parse_cadence(value, name: str = "cadence_rrule") -> str:
-    """An RRULE a series repeats by every year ("" for none): a known frequency, INTERVAL of
-    at least 1, no COUNT or UNTIL, and a rule that gives dates at all."""
-    rule = normalize_rrule(parse.text(value, name, 300))
-    if not rule:
-        return ""
-    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
-    if not RRULE_TEXT.fullmatch(rule) or parts.get("FREQ") not in CADENCE_FREQUENCIES:
-        raise BadInput(
-            _(
-                "%(field)s must be a repeat rule such as FREQ=WEEKLY;INTERVAL=2;BYDAY=TH "
-                "(FREQ is one of DAILY, WEEKLY, MONTHLY, YEARLY).",
-                field=name,
-            ),
-            field=name,
-        )
-    if "INTERVAL" in parts and not (parts["INTERVAL"].isdigit() and int(parts["INTERVAL"]) >= 1):
-        raise BadInput(_("The rule's INTERVAL must be a whole number from 1."), field=name)
-    if "COUNT" in parts or "UNTIL" in parts:
-        raise BadInput(
-            _("A series repeats every year: leave COUNT and UNTIL out of its rule."), field=name
-        )
-    start = datetime(2027, 1, 4, 6, tzinfo=UTC)
-    try:
-        expand(start, start + timedelta(hours=1), rule + ";COUNT=3", [], local_zone())
-    except RecurrenceError as exc:
-        if exc.code == "never":
-            raise BadInput(_("This rule never gives a date."), field=name) from None
-        raise BadInput(
-            _("The repeat rule is not valid: %(rule)s.", rule=rule), field=name
-        ) from None
-    return rule
-
-
-def parse_clock(value, name: str) -> str:
-    text = parse.text(value, name, 5, required=True)
-    if not CLOCK.fullmatch(text):
-        raise BadInput(_("%(field)s must be a local time such as 14:30.", field=name), field=name)
-    return text
-
-
-def parse_time_slots(value, name: str) -> list[str]:
-    slots = sorted({parse_clock(v, name) for v in _items(value, name)})
-    if len(slots) > MAX_TIME_SLOTS:
-        raise BadInput(_("At most %(n)s time slots.", n=MAX_TIME_SLOTS), field=name)
-    return slots
-
-
-def parse_color(value, name: str) -> str:
-    text = parse.text(value, name, 7, required=True)
-    if not COLOR.fullmatch(text):
-        raise BadInput(_("%(field)s must be a colour such as #1f6feb.", field=name), field=name)
-    return text.lower()
+# --- references to other rows ------------------------------------------------------------
 
 
 def _by_slug(model, value, name: str):
@@ -136,39 +47,20 @@ def _active_venue(value, name: str) -> Venue | None:
     return venue
 
 
-def _campaign_kinds(value, name: str) -> list[str]:
-    return sorted({parse.choice(v, name, CampaignKind).value for v in _items(value, name)})
-
-
-PARSERS = {
-    "name": lambda v, n: parse.text(v, n, 200, required=True),
-    "slug": lambda v, n: parse.slug(v, n),
-    "kind": lambda v, n: parse.choice(v, n, EventKind),
-    "description": lambda v, n: parse.text(v, n, 5000),
-    "cadence_rrule": parse_cadence,
-    "target_min": lambda v, n: parse.integer(v, n, 0, MAX_SESSIONS),
-    "target_max": lambda v, n: parse.integer(v, n, 0, MAX_SESSIONS),
-    "max_per_host": lambda v, n: parse.integer(v, n, 1, MAX_SESSIONS),
-    "min_spacing_days": lambda v, n: parse.integer(v, n, 0, DAYS_IN_YEAR),
-    "duration_minutes": lambda v, n: parse.integer(v, n, 1, MAX_DURATION),
-    "default_start_time": parse_clock,
-    "expected_attendance": lambda v, n: parse.integer(v, n, 0, MAX_ATTENDANCE),
-    "preferred_weekdays": lambda v, n: _numbers(v, n, 0, 6, WEEKDAYS),
-    "preferred_months": lambda v, n: _numbers(v, n, 1, 12),
+REFERENCES = {
     "default_venue": _active_venue,
-    "avoid_holidays": parse.boolean,
-    "avoid_weekends": parse.boolean,
-    "color": parse_color,
-    "active": parse.boolean,
-    "host_mode": lambda v, n: parse.choice(v, n, HostMode),
     "fixed_host": lambda v, n: _by_slug(Society, v, n),
-    # the planner's settings of the series
-    "time_slots": parse_time_slots,
-    "city": lambda v, n: parse.text(v, n, 80),
     "inside_campaign": lambda v, n: _by_slug(Campaign, v, n),
-    "at_launch": parse.boolean,
-    "avoid_campaigns": _campaign_kinds,
 }
+
+
+def _values(data: Mapping[str, Any]) -> dict:
+    """The body checked by its model, with the slugs of other rows looked up."""
+    values = parse.validate(SeriesInput, data)
+    for key, find in REFERENCES.items():
+        if key in values:
+            values[key] = find(values[key], key)
+    return values
 
 
 # --- rules across fields ------------------------------------------------------------------
@@ -243,7 +135,7 @@ def _check_planning(series: Series, planning: SeriesPlanning) -> None:
 
 
 def _apply(series: Series, data: Mapping[str, Any]) -> dict:
-    values = parse.parse_fields(data, PARSERS)
+    values = _values(data)
     planning_values = {k: values.pop(k) for k in PLANNING_FIELDS if k in values}
     parse.refuse_name_or_slug_taken(
         Series,

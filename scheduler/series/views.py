@@ -20,6 +20,7 @@ from ..venues.models import Venue
 from . import service
 from .forms import WEEKDAY_NAMES, SeriesForm
 from .models import Series
+from .schemas import SeriesInput
 
 bp = Blueprint("series_admin", __name__, url_prefix="/admin/series")
 
@@ -57,7 +58,7 @@ def _choices(form: SeriesForm, series: Series | None) -> None:
 
 
 def _save(form: SeriesForm, change, *args):
-    return save_form(form, service.PARSERS, change, *args)
+    return save_form(form, SeriesInput, change, *args)
 
 
 def _page(form: SeriesForm, series: Series | None, error=None, status: int = 200):

@@ -20,6 +20,12 @@ class SocietyKind(LabelledEnum):
     PARTNER = "partner", _l("Partner body")
 
 
+# Text limits of a society: its columns and its input (schemas.py) read these.
+MAX_NAME, MAX_EMAIL, MAX_PHONE = 200, 200, 40
+MAX_SHORT = 80  # short name, discipline, city, contact name
+MAX_SLUG = 80
+
+
 class Society(db.Model):
     __tablename__ = "societies"
     __table_args__ = (
@@ -28,15 +34,15 @@ class Society(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    short_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    slug: Mapped[str] = mapped_column(sa.String(MAX_SLUG), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(MAX_NAME))
+    short_name: Mapped[str] = mapped_column(sa.String(MAX_SHORT), default="")
     kind: Mapped[SocietyKind] = mapped_column(enum_column(SocietyKind))
-    discipline: Mapped[str] = mapped_column(sa.String(80), default="")
-    city: Mapped[str] = mapped_column(sa.String(80), default="")
-    contact_name: Mapped[str] = mapped_column(sa.String(80), default="")
-    contact_email: Mapped[str] = mapped_column(sa.String(200), default="")
-    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    discipline: Mapped[str] = mapped_column(sa.String(MAX_SHORT), default="")
+    city: Mapped[str] = mapped_column(sa.String(MAX_SHORT), default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(MAX_SHORT), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(MAX_EMAIL), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(MAX_PHONE), default="")
     active: Mapped[bool] = mapped_column(default=True)
     # Yearly minimum of hosted activities used by the activity report (default 1).
     min_events_per_year: Mapped[int] = mapped_column(default=1)

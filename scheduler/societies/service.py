@@ -4,7 +4,6 @@ They validate, write an audit entry and flush; the caller commits.
 """
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,30 +13,8 @@ from .. import directory_input as di
 from ..audit.service import record
 from ..errors import BadInput, Conflict
 from ..extensions import db
-from .models import Society, SocietyKind
-
-MAX_MIN_EVENTS = 1000
-
-
-def _min_events(value, name: str) -> int:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return 1  # the model's default
-    return di.integer(value, name, 0, MAX_MIN_EVENTS)
-
-
-PARSERS = {
-    "slug": di.slug,
-    "name": partial(di.text, limit=200, required=True),
-    "short_name": partial(di.text, limit=80),
-    "kind": partial(di.choice, enum_cls=SocietyKind),
-    "discipline": partial(di.text, limit=80),
-    "city": partial(di.text, limit=80),
-    "contact_name": partial(di.text, limit=80),
-    "contact_email": partial(di.email, limit=200),
-    "contact_phone": partial(di.text, limit=40),
-    "min_events_per_year": _min_events,
-    "active": di.boolean,
-}
+from .models import Society
+from .schemas import SocietyInput
 
 
 def _refuse_duplicates(society: Society, values: dict) -> None:
@@ -70,7 +47,7 @@ def _save(society: Society, values: dict, action: str, by) -> Society:
 
 
 def create_society(data: Mapping[str, Any], by) -> Society:
-    values = di.parse_fields(data, PARSERS)
+    values = di.validate(SocietyInput, data)
     for required in ("name", "kind"):
         if required not in values:
             raise BadInput(_("%(field)s is required.", field=required), field=required)
@@ -78,7 +55,7 @@ def create_society(data: Mapping[str, Any], by) -> Society:
 
 
 def update_society(society: Society, data: Mapping[str, Any], by) -> Society:
-    return _save(society, di.parse_fields(data, PARSERS), "update", by)
+    return _save(society, di.validate(SocietyInput, data), "update", by)
 
 
 def set_society_active(society: Society, active: bool, by) -> None:

@@ -8,6 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..types import UTCDateTime, utcnow
 
+# Limits of a venue and its closures: the columns and the input (schemas.py) read these.
+MAX_NAME, MAX_ADDRESS, MAX_CITY, MAX_SLUG, MAX_STREAM_URL = 200, 300, 80, 80, 500
+MAX_REASON = 200  # of a closure
+
 
 class Venue(db.Model):
     __tablename__ = "venues"
@@ -23,17 +27,17 @@ class Venue(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    address: Mapped[str] = mapped_column(sa.String(300), default="")
-    city: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
+    slug: Mapped[str] = mapped_column(sa.String(MAX_SLUG), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(MAX_NAME))
+    address: Mapped[str] = mapped_column(sa.String(MAX_ADDRESS), default="")
+    city: Mapped[str] = mapped_column(sa.String(MAX_CITY), default="", index=True)
     capacity: Mapped[int] = mapped_column(default=0)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     # Minimum gap kept free between two bookings (set-up, cleaning).
     buffer_minutes: Mapped[int] = mapped_column(default=0)
     is_online: Mapped[bool] = mapped_column(default=False)
-    stream_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    stream_url: Mapped[str] = mapped_column(sa.String(MAX_STREAM_URL), default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     def __repr__(self) -> str:
@@ -53,7 +57,7 @@ class VenueClosure(db.Model):
     venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id", ondelete="CASCADE"))
     first_day: Mapped[date]
     last_day: Mapped[date]
-    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    reason: Mapped[str] = mapped_column(sa.String(MAX_REASON), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     venue: Mapped[Venue] = relationship()

@@ -3,8 +3,7 @@ importer call these. They validate, write an audit entry and flush; the caller c
 """
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from functools import partial
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,28 +16,10 @@ from ..extensions import db
 from ..timeutil import local_day_range, to_local
 from ..types import utcnow
 from .models import Venue, VenueClosure
+from .schemas import ClosureInput, VenueInput
 
-MAX_CAPACITY = 1_000_000
-MAX_BUFFER_MINUTES = 1440
-MIN_YEAR, MAX_YEAR = 1970, 2100
 # Bookings that keep a venue busy: filed (submitted) or approved.
 BOOKED_STATUSES = ("submitted", "approved")
-
-PARSERS = {
-    "slug": di.slug,
-    "name": partial(di.text, limit=200, required=True),
-    "address": partial(di.text, limit=300),
-    "city": partial(di.text, limit=80),
-    "capacity": lambda v, k: di.integer(0 if v in ("", None) else v, k, 0, MAX_CAPACITY),
-    "latitude": partial(di.decimal, low=-90, high=90),
-    "longitude": partial(di.decimal, low=-180, high=180),
-    "buffer_minutes": lambda v, k: di.integer(
-        0 if v in ("", None) else v, k, 0, MAX_BUFFER_MINUTES
-    ),
-    "is_online": di.boolean,
-    "stream_url": partial(di.web_address, limit=500),
-    "active": di.boolean,
-}
 
 
 def _check(venue: Venue, values: dict) -> None:
@@ -88,7 +69,7 @@ def _save(venue: Venue, values: dict, action: str, by) -> Venue:
 
 
 def create_venue(data: Mapping[str, Any], by) -> Venue:
-    values = di.parse_fields(data, PARSERS)
+    values = di.validate(VenueInput, data)
     if "name" not in values:
         raise BadInput(_("%(field)s is required.", field="name"), field="name")
     venue = Venue(capacity=0, buffer_minutes=0, is_online=False, stream_url="", active=True)
@@ -97,7 +78,7 @@ def create_venue(data: Mapping[str, Any], by) -> Venue:
 
 
 def update_venue(venue: Venue, data: Mapping[str, Any], by) -> Venue:
-    return _save(venue, di.parse_fields(data, PARSERS), "update", by)
+    return _save(venue, di.validate(VenueInput, data), "update", by)
 
 
 def set_venue_active(venue: Venue, active: bool, by) -> None:
@@ -155,33 +136,6 @@ def delete_venue(venue: Venue, by) -> None:
 # --- closures --------------------------------------------------------------------------------
 
 
-def _day(value, name: str) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    else:
-        raw = di.text(value, name, 10, required=True)
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            raise BadInput(
-                _("%(field)s is not a valid date: %(value)s", field=name, value=raw), field=name
-            ) from None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise BadInput(
-            _("%(field)s must be between %(low)s and %(high)s.", field=name, low=MIN_YEAR,
-              high=MAX_YEAR),
-            field=name,
-        )  # fmt: skip
-    return day
-
-
-CLOSURE_PARSERS = {
-    "first_day": _day,
-    "last_day": _day,
-    "reason": partial(di.text, limit=200),
-}
-
-
 def _save_closure(closure: VenueClosure, values: dict, action: str, by) -> VenueClosure:
     first = values.get("first_day", closure.first_day)
     last = values.get("last_day", closure.last_day)
@@ -207,12 +161,12 @@ def _save_closure(closure: VenueClosure, values: dict, action: str, by) -> Venue
 
 
 def create_closure(venue: Venue, data: Mapping[str, Any], by) -> VenueClosure:
-    values = di.parse_fields(data, CLOSURE_PARSERS)
+    values = di.validate(ClosureInput, data)
     return _save_closure(VenueClosure(venue=venue, reason=""), values, "create", by)
 
 
 def update_closure(closure: VenueClosure, data: Mapping[str, Any], by) -> VenueClosure:
-    return _save_closure(closure, di.parse_fields(data, CLOSURE_PARSERS), "update", by)
+    return _save_closure(closure, di.validate(ClosureInput, data), "update", by)
 
 
 def delete_closure(closure: VenueClosure, by) -> None:

@@ -11,6 +11,9 @@ class Route:
     body: bytes = b""
     headers: dict = field(default_factory=dict)
     etag: str = ""  # answered 304 to a matching If-None-Match
+    # When set, the answer waits for it (at most 10 s); ``arrived`` says a request is waiting.
+    hold: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
 
 
 class CalendarServer:
@@ -23,6 +26,9 @@ class CalendarServer:
             def do_GET(self):
                 server.requests.append((self.path, dict(self.headers)))
                 route = server.routes.get(self.path, Route(404, b"not here"))
+                if route.hold is not None:
+                    route.arrived.set()
+                    route.hold.wait(10)
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
                     self.send_response(304)
                     self.end_headers()
