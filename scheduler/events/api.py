@@ -10,8 +10,9 @@ from ..api.request import api_user, json_body
 from ..database import MAX_ID
 from ..enums import PUBLIC_STATUSES
 from ..errors import BadInput, NotFound, fail
-from . import workflow
+from . import schemas, workflow
 from .conflicts import finding_to_json
+from .input import check_shape
 from .models import Event
 from .queries import get_event, load_events, page_events, parse_filters
 from .serialize import event_to_json
@@ -86,7 +87,8 @@ def transition(event_id: int, action: str):
     body = request.get_json(silent=True) or {}
     if not isinstance(body, dict):
         raise BadInput(_("The request body must be a JSON object."))
-    outcome = workflow.ACTIONS[name](_event_or_404(event_id), user, body)
+    decision = check_shape(body, schemas.Decision).model_dump()
+    outcome = workflow.ACTIONS[name](_event_or_404(event_id), user, decision)
     return _with_findings(outcome.event, outcome.findings)
 
 

@@ -44,6 +44,7 @@ REF_LISTS = ("cohosts", "organizers", "speakers")
 # Input fields (and audit names) whose Event attribute is named otherwise.
 ATTRIBUTES = {"organizers": "organizing_societies"}
 TEXTS = ("title", "description", "online_url")
+DECISION = ("reason", "override", "actual_attendance")  # schemas.Decision
 
 
 @dataclass
@@ -98,6 +99,8 @@ def _shape_error(errors: list, body: dict) -> BadInput:
 
 def _shape_message(name: str, error: dict, value) -> str:
     kind = error["type"]
+    if name in DECISION:
+        return _decision_message(name, kind, error)
     if name in TEXTS:
         if kind == "string_too_long":
             limit = error["ctx"]["max_length"]
@@ -116,6 +119,20 @@ def _shape_message(name: str, error: dict, value) -> str:
     if name == "timezone":
         return _("Unknown time zone: %(value)s.", value=str(value)[:64])
     return _fixed_shape_message(name)
+
+
+def _decision_message(name: str, kind: str, error: dict) -> str:
+    """The words the workflow uses for a status change's body (schemas.Decision)."""
+    if name == "reason" and kind == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return _("The reason is longer than %(n)s characters.", n=limit)
+    if name == "reason":
+        return _("%(field)s must be text.", field=name)
+    if name == "override":
+        return _("%(field)s must be true or false.", field=name)
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return _("The attendance must be between 0 and %(n)s.", n=schemas.MAX_ACTUAL_ATTENDANCE)
+    return _("The attendance must be a whole number.")
 
 
 def _fixed_shape_message(name: str) -> str:

@@ -23,6 +23,7 @@ MAX_TITLE, MAX_DESCRIPTION, MAX_URL = 200, 20_000, 500
 MAX_RRULE, MAX_ZONE_NAME, MAX_REASON = 500, 64, 2000
 MAX_RDATES = MAX_OVERRIDES = 500
 MAX_ATTENDANCE = 1_000_000
+MAX_ACTUAL_ATTENDANCE = 10_000_000  # who came, recorded when an event is completed
 
 
 def _text(limit: int, description: str = ""):
@@ -155,9 +156,10 @@ class Decision(BaseModel):
 
     reason: Annotated[StrictStr, Field(max_length=MAX_REASON)] = ""
     override: StrictBool = False
-    actual_attendance: Annotated[int, Field(ge=0)] | None = Field(
-        None, description="complete only: the people who came."
-    )
+    actual_attendance: Annotated[
+        Annotated[int, Field(ge=0, le=MAX_ACTUAL_ATTENDANCE)] | None,
+        BeforeValidator(lambda value: None if value == "" else value),
+    ] = Field(None, description="complete only: the people who came.")
 
 
 # --- responses ------------------------------------------------------------------------------

@@ -36,11 +36,11 @@ from .conflicts import check_event, finding_to_json
 from .input import parse_event_input, refuse_control_characters
 from .models import Event, Occurrence
 from .occurrences import occurrence_change, sync_occurrences
+from .schemas import MAX_ACTUAL_ATTENDANCE, MAX_REASON
 
 S = EventStatus
 # Errors that no override can approve: a double-booked hall or speaker.
 NEVER_OVERRIDDEN = frozenset({"venue_overlap", "speaker_overlap"})
-MAX_REASON = 2000
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
@@ -519,9 +519,6 @@ def cancel(event: Event, by: User, reason: str) -> Outcome:
     return _transition(event, "cancel", by, reason)
 
 
-MAX_ATTENDANCE = 10_000_000
-
-
 def complete(
     event: Event, by: User, actual_attendance=None, now: datetime | None = None
 ) -> Outcome:
@@ -550,9 +547,10 @@ def _attendance(value) -> int:
         count = int(str(value).strip())
     except ValueError:
         raise BadInput(_("The attendance must be a whole number."), "actual_attendance") from None
-    if not 0 <= count <= MAX_ATTENDANCE:
+    if not 0 <= count <= MAX_ACTUAL_ATTENDANCE:
         raise BadInput(
-            _("The attendance must be between 0 and %(n)s.", n=MAX_ATTENDANCE), "actual_attendance"
+            _("The attendance must be between 0 and %(n)s.", n=MAX_ACTUAL_ATTENDANCE),
+            "actual_attendance",
         )
     return count
 
