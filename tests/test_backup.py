@@ -32,6 +32,8 @@ from tests.factories import (
     make_venue,
 )
 
+pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+
 SCRIPT = ScriptDirectory.from_config(alembic_config())
 HEAD = SCRIPT.get_current_head()
 FIRST = list(SCRIPT.walk_revisions())[-1].revision

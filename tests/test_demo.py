@@ -32,6 +32,8 @@ from scheduler.series.models import Series
 from scheduler.societies.models import Society, SocietyKind
 from scheduler.venues.models import Venue
 
+pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+
 TODAY = date(2026, 11, 23)
 TZ = ZoneInfo("Asia/Shanghai")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

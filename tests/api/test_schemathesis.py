@@ -34,6 +34,8 @@ from tests.conftest import bearer
 from tests.factories import local, make_campaign, make_event, make_person
 from tests.planner.planner_world import build_db_world
 
+pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+
 # The fuzzing phase draws at most this many examples per operation; the examples and coverage
 # phases add their own fixed cases (boundary values, missing and wrongly typed fields), about
 # 1,650 requests per backend in all.

@@ -99,8 +99,11 @@ def axe(page, selector: str | None = None) -> list[str]:
 
 
 def loaded(image) -> None:
+    """The image is shown and decoded (waits for it: a busy machine loads it late; a broken
+    image never gets a natural width, and the wait then fails)."""
     expect(image).to_be_visible()
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    handle = image.element_handle()
+    image.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=handle)
 
 
 def test_copy_qr_codes_share_card_and_embed_at_each_size_and_language(browser, share_site):

@@ -34,6 +34,8 @@ from scheduler.societies.models import Society
 from tests.conftest import sign_in
 from tests.factories import local, make_society, make_user
 
+pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+
 SOCIETY = "gd-ocean"
 
 
