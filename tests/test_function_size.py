@@ -1,5 +1,5 @@
-"""No function under scheduler/ is longer than a screen (STYLE.md: functions that fit on a
-screen). Counted from its ``def`` line to its last line, docstring and comments included;
+"""No function under scheduler/ is longer than a screen (the house style: functions that fit
+on a screen). Counted from its ``def`` line to its last line, docstring and comments included;
 nested functions and methods count on their own (and inside the one around them)."""
 
 import ast
