@@ -308,7 +308,10 @@ OPERATIONS = (
     Op("post", "/societies/{slug}/calendar-source/sync",
        "Sync now: fetch and import the calendar; the answer carries the report",
        {"200": ("CalendarSource", "Synced or failed.")}, params=[SOCIETY_SLUG],
-       errors=SYNC_ERRORS),
+       errors={
+           **SYNC_ERRORS,
+           "409": _error("Another sync of this calendar is running; nothing was done."),
+       }),
     Op("get", "/quotas",
        "Annual quotas: series progress and pace, host rotation, society figures for the "
        "evaluation, campaign participation. Organizers see everything; a society editor sees the "

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.accounts.models import Role
+from scheduler.api.openapi import build_document
 from scheduler.calendar_sync import service
 from scheduler.calendar_sync.models import CalendarSource, SyncOutcome
 from scheduler.events.models import Event
@@ -92,6 +93,8 @@ def test_the_page_and_the_api_say_the_sync_was_skipped(client, server, source, m
     server.serve("/ordos.ics", ics(DUNES))
     response = client.post(API, headers=source["headers"])
     assert response.status_code == 409 and "正在同步" in response.get_json()["message"]
+    documented = build_document()["paths"]["/societies/{slug}/calendar-source/sync"]["post"]
+    assert "409" in documented["responses"]  # the API document says so too
     token = sign_in(client, "editor@ordos-geo.example")
     page = "/societies/ordos-geo/calendar"
     shown = client.post(f"{page}/sync", data={"csrf_token": token}, follow_redirects=True)
