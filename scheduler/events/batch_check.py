@@ -25,8 +25,15 @@ from .conflicts import (
     _shown_title,
     proposal_for,
 )
-from .facts import holiday_facts, rules_context, scarce_limits
-from .models import Event, EventAudience, Occurrence, event_speakers
+from .facts import (
+    OCCURRENCE_COLUMNS,
+    booking,
+    event_tags,
+    holiday_facts,
+    rules_context,
+    scarce_limits,
+)
+from .models import Event, Occurrence, event_speakers
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,8 @@ class _Row:
     """One slot-holding occurrence of some event, with what the rules compare."""
 
     event_id: int
-    start: datetime
-    end: datetime
+    start_at: datetime
+    end_at: datetime
     blocked_until: datetime
     venue_id: int | None
     host_id: int
@@ -87,7 +94,7 @@ class _Shared:
         if not proposals:
             return cls([], {}, {}, [], {}, [], {})
         rows = _booking_rows(events, proposals)
-        speakers, audiences = _tags({r.event_id for r in rows})
+        speakers, audiences = event_tags({r.event_id for r in rows})
         speaker_ids = set().union(*(p.speaker_ids for p in proposals))
         people = {
             r.id: r
@@ -109,7 +116,7 @@ class _Shared:
         low, high = first - padding, last + padding
         out = []
         for r in self.rows:
-            if r.event_id == p.event_id or not (r.start < high and r.blocked_until > low):
+            if r.event_id == p.event_id or not (r.start_at < high and r.blocked_until > low):
                 continue
             wanted = (
                 r.host_id == p.host_id
@@ -119,26 +126,14 @@ class _Shared:
                 or (
                     bool(p.audiences and p.city)
                     and r.city == p.city
-                    and r.start >= first - AUDIENCE_LOOKBACK
-                    and r.start < last
+                    and r.start_at >= first - AUDIENCE_LOOKBACK
+                    and r.start_at < last
                     and r.blocked_until > first
                 )
             )
             if wanted:
-                out.append(
-                    rules.Booking(
-                        event_id=r.event_id,
-                        title=r.title,
-                        start=r.start,
-                        end=r.end,
-                        host_id=r.host_id,
-                        venue_id=r.venue_id,
-                        series_id=r.series_id,
-                        city=r.city,
-                        speaker_ids=frozenset(self.speakers.get(r.event_id, ())),
-                        audiences=frozenset(self.audiences.get(r.event_id, ())),
-                    )
-                )
+                tags = self.speakers.get(r.event_id, ()), self.audiences.get(r.event_id, ())
+                out.append(booking(r, *tags))
         return tuple(out)
 
     def year_counts(self, p: rules.Proposal, tz) -> tuple[dict, dict]:
@@ -206,18 +201,7 @@ def _booking_rows(events: list[Event], proposals: list[rules.Proposal]) -> list[
     if cities := {p.city for p in proposals if p.audiences and p.city}:
         shares.append(Occurrence.city.in_(cities))
     result = db.session.execute(
-        sa.select(
-            Occurrence.event_id,
-            Occurrence.start_at,
-            Occurrence.end_at,
-            Occurrence.blocked_until,
-            Occurrence.venue_id,
-            Occurrence.host_id,
-            Occurrence.series_id,
-            Occurrence.city,
-            Event.title,
-            Event.status,
-        )
+        sa.select(*OCCURRENCE_COLUMNS, Occurrence.blocked_until, Event.status)
         .join(Event, Event.id == Occurrence.event_id)
         .where(
             sa.or_(*shares),
@@ -243,30 +227,6 @@ def _booking_rows(events: list[Event], proposals: list[rules.Proposal]) -> list[
         )
         for r in result
     ]
-
-
-def _tags(event_ids: set[int]) -> tuple[dict, dict]:
-    """Speakers and audience tags of the loaded rows' events (two queries at most)."""
-    speakers: dict[int, set] = {}
-    audiences: dict[int, set] = {}
-    if not event_ids:
-        return speakers, audiences
-    ids = list(event_ids)
-    rows = db.session.execute(
-        sa.select(event_speakers.c.event_id, event_speakers.c.person_id).where(
-            event_speakers.c.event_id.in_(ids)
-        )
-    )
-    for event_id, person_id in rows:
-        speakers.setdefault(event_id, set()).add(person_id)
-    rows = db.session.execute(
-        sa.select(EventAudience.event_id, sa.cast(EventAudience.audience, sa.String)).where(
-            EventAudience.event_id.in_(ids)
-        )
-    )
-    for event_id, audience in rows:  # the stored value, as load_bookings reads it
-        audiences.setdefault(event_id, set()).add(audience)
-    return speakers, audiences
 
 
 def _holiday_years(proposals: list[rules.Proposal], tz) -> dict:

@@ -15,7 +15,6 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from .. import rules
-from ..bounded import values_in
 from ..enums import PUBLIC_STATUSES, SLOT_HOLDING_STATUSES
 from ..extensions import db
 from ..holidays.service import holidays_for_range
@@ -25,8 +24,15 @@ from ..rules.clearing import POOL, clearing_suggestions
 from ..timeutil import event_zone, local_day_range, local_zone, to_local
 from ..types import utcnow
 from ..venues.models import Venue
-from .facts import holiday_facts, rules_context, scarce_limits
-from .models import Event, EventAudience, Occurrence, event_speakers
+from .facts import (
+    OCCURRENCE_COLUMNS,
+    booking,
+    event_tags,
+    holiday_facts,
+    rules_context,
+    scarce_limits,
+)
+from .models import Event, Occurrence, event_speakers
 
 SUGGESTION_WINDOW = timedelta(days=14)
 AUDIENCE_LOOKBACK = timedelta(days=2)
@@ -103,55 +109,18 @@ def load_bookings(p: rules.Proposal, padding: timedelta) -> list[rules.Booking]:
         parts.append(_occurrence_rows(in_city, first, last, p.event_id))
     ids = sa.union(*parts).subquery()
     rows = db.session.execute(
-        sa.select(
-            Occurrence.event_id,
-            Occurrence.start_at,
-            Occurrence.end_at,
-            Occurrence.venue_id,
-            Occurrence.host_id,
-            Occurrence.series_id,
-            Occurrence.city,
-            Event.title,
-            Event.status,
-        )
+        sa.select(*OCCURRENCE_COLUMNS, Event.status)
         .join(Event, Event.id == Occurrence.event_id)
         .where(Occurrence.id.in_(sa.select(ids.c.id)), Event.status.in_(SLOT_HOLDING_STATUSES))
         .order_by(Occurrence.start_at)
     ).all()
-    event_ids = {r.event_id for r in rows}
-    speakers: dict[int, set] = {}
-    audiences: dict[int, set] = {}
-    if event_ids:
-        # Speakers and audience tags in one round trip, the ids as one parameter.
-        tags = sa.union_all(
-            sa.select(
-                event_speakers.c.event_id,
-                event_speakers.c.person_id,
-                sa.cast(sa.null(), sa.String).label("audience"),
-            ).where(values_in(event_speakers.c.event_id, event_ids)),
-            sa.select(
-                EventAudience.event_id,
-                sa.cast(sa.null(), sa.Integer),
-                sa.cast(EventAudience.audience, sa.String),
-            ).where(values_in(EventAudience.event_id, event_ids)),
-        ).subquery("tags")
-        for event_id, person_id, audience in db.session.execute(sa.select(tags)):
-            if person_id is not None:
-                speakers.setdefault(event_id, set()).add(person_id)
-            else:
-                audiences.setdefault(event_id, set()).add(audience)
+    speakers, audiences = event_tags({r.event_id for r in rows})
     return [
-        rules.Booking(
-            event_id=r.event_id,
+        booking(
+            r,
+            speakers.get(r.event_id, ()),
+            audiences.get(r.event_id, ()),
             title=_shown_title(r.title, r.status, r.host_id),
-            start=r.start_at,
-            end=r.end_at,
-            host_id=r.host_id,
-            venue_id=r.venue_id,
-            series_id=r.series_id,
-            city=r.city,
-            speaker_ids=frozenset(speakers.get(r.event_id, ())),
-            audiences=frozenset(audiences.get(r.event_id, ())),
         )
         for r in rows
     ]

@@ -4,17 +4,77 @@ series or a campaign into values the rules and the solver read."""
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
 
 from .. import rules
+from ..bounded import values_in
 from ..campaigns.models import Campaign
 from ..enums import EventKind
+from ..extensions import db
 from ..rules.facts import CampaignFacts, SeriesFacts, VenueFacts
 from ..rules.policy import policy_for
 from ..series.models import HostMode, Series
 from ..venues.models import Venue
-from .models import Event
+from .models import Event, EventAudience, Occurrence, event_speakers
+
+# What the rules compare of another event's occurrence; ``booking`` turns such a row (with the
+# event's speakers and audience tags, ``event_tags``) into the rules' Booking.
+OCCURRENCE_COLUMNS = (
+    Occurrence.event_id,
+    Occurrence.start_at,
+    Occurrence.end_at,
+    Occurrence.venue_id,
+    Occurrence.host_id,
+    Occurrence.series_id,
+    Occurrence.city,
+    Event.title,
+)
+
+
+def booking(row, speakers=(), audiences=(), title: str | None = None) -> rules.Booking:
+    """An occurrence row (``OCCURRENCE_COLUMNS``) as the rules' Booking; ``title`` replaces
+    the event's own when the caller may not show it."""
+    return rules.Booking(
+        event_id=row.event_id,
+        title=row.title if title is None else title,
+        start=row.start_at,
+        end=row.end_at,
+        host_id=row.host_id,
+        venue_id=row.venue_id,
+        series_id=row.series_id,
+        city=row.city,
+        speaker_ids=frozenset(speakers),
+        audiences=frozenset(audiences),
+    )
+
+
+def event_tags(event_ids: set[int]) -> tuple[dict[int, set], dict[int, set]]:
+    """Speakers and audience tags of these events in one round trip, the ids as one
+    parameter: ({event_id: {person_id}}, {event_id: {audience}})."""
+    speakers: dict[int, set] = {}
+    audiences: dict[int, set] = {}
+    if not event_ids:
+        return speakers, audiences
+    tags = sa.union_all(
+        sa.select(
+            event_speakers.c.event_id,
+            event_speakers.c.person_id,
+            sa.cast(sa.null(), sa.String).label("audience"),
+        ).where(values_in(event_speakers.c.event_id, event_ids)),
+        sa.select(
+            EventAudience.event_id,
+            sa.cast(sa.null(), sa.Integer),
+            sa.cast(EventAudience.audience, sa.String),
+        ).where(values_in(EventAudience.event_id, event_ids)),
+    ).subquery("tags")
+    for event_id, person_id, audience in db.session.execute(sa.select(tags)):
+        if person_id is not None:
+            speakers.setdefault(event_id, set()).add(person_id)
+        else:
+            audiences.setdefault(event_id, set()).add(audience)
+    return speakers, audiences
 
 
 def venue_facts(v: Venue, **planning) -> VenueFacts:

@@ -20,7 +20,13 @@ from .. import rules
 from ..campaigns.models import Campaign
 from ..enums import SLOT_HOLDING_STATUSES, EventStatus
 from ..errors import BadInput
-from ..events.facts import campaign_facts, series_facts, venue_facts
+from ..events.facts import (
+    OCCURRENCE_COLUMNS,
+    booking,
+    campaign_facts,
+    series_facts,
+    venue_facts,
+)
 from ..events.models import Event, Occurrence, event_speakers
 from ..extensions import db
 from ..holidays.service import year_holidays
@@ -305,18 +311,7 @@ def load_instance(request: Request, now: datetime | None = None) -> Loaded:
 def _bookings(first: datetime, last: datetime) -> list[rules.Booking]:
     """One pass over the calendar: every slot-holding occurrence in [first, last) with the
     speakers of its event (two queries)."""
-    rows = db.session.execute(
-        _holding(first, last).add_columns(
-            Occurrence.event_id,
-            Occurrence.start_at,
-            Occurrence.end_at,
-            Occurrence.venue_id,
-            Occurrence.host_id,
-            Occurrence.series_id,
-            Occurrence.city,
-            Event.title,
-        )
-    ).all()
+    rows = db.session.execute(_holding(first, last).add_columns(*OCCURRENCE_COLUMNS)).all()
     speakers_of: dict[int, set] = defaultdict(set)
     if rows:
         for event_id, person_id in db.session.execute(
@@ -331,20 +326,7 @@ def _bookings(first: datetime, last: datetime) -> list[rules.Booking]:
             )
         ):
             speakers_of[event_id].add(person_id)
-    return [
-        rules.Booking(
-            event_id=r.event_id,
-            title=r.title,
-            start=r.start_at,
-            end=r.end_at,
-            host_id=r.host_id,
-            venue_id=r.venue_id,
-            series_id=r.series_id,
-            city=r.city,
-            speaker_ids=frozenset(speakers_of.get(r.event_id, ())),
-        )
-        for r in rows
-    ]
+    return [booking(r, speakers_of.get(r.event_id, ())) for r in rows]
 
 
 def _busy(calendar: list[rules.Booking], ids: list[int], year_first, year_last) -> _Busy:
