@@ -173,10 +173,19 @@ def database_url(backend, request, tmp_path):
 
 @pytest.fixture
 def app(backend, database_url, tmp_path):
+    with app_with(backend, database_url, tmp_path) as app:
+        yield app
+
+
+@contextmanager
+def app_with(backend, database_url, tmp_path, **settings):
+    """The suite's app on the test's database, with other ``settings`` (a module's own
+    ``app`` fixture: the page cache on, another version source, embed origins)."""
     app = create_app(
         "test",
         SQLALCHEMY_DATABASE_URI=database_url,
-        FEED_VERSION_FILE=str(tmp_path / "feed-version"),
+        FEED_VERSION_FILE=str(tmp_path / "instance" / "feed-version"),
+        **settings,
     )
     with app.app_context():
         if backend == "postgresql":

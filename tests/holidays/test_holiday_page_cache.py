@@ -3,9 +3,8 @@
 
 import pytest
 
-from scheduler import create_app
 from scheduler.extensions import db
-from tests.conftest import _truncate_all
+from tests.conftest import app_with
 
 # 2034 is beyond the packages' official schedules; the names are unlike the built-in ones.
 SCHEDULE = """date,name,type
@@ -22,17 +21,9 @@ def app(request, backend, database_url, tmp_path):
     """The page cache on, the version from the stamp file or (PostgreSQL) the database."""
     if request.param == "database" and backend == "sqlite":
         pytest.skip("SQLite serves one host: the stamp file is its version")
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, PAGE_CACHE=True,
-                     FEED_VERSION_FILE=str(tmp_path / "instance" / "feed-version"),
-                     FEED_VERSION_SOURCE=request.param)  # fmt: skip
-    with app.app_context():
-        if backend == "sqlite":
-            db.create_all()
-        else:
-            _truncate_all()
+    settings = {"PAGE_CACHE": True, "FEED_VERSION_SOURCE": request.param}
+    with app_with(backend, database_url, tmp_path, **settings) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_an_imported_holiday_shows_on_the_cached_month_at_once(app, client, tmp_path):

@@ -14,7 +14,7 @@ from scheduler.extensions import db
 from scheduler.feeds.importer import import_ics
 from scheduler.pagecache import Pending, request_key
 from scheduler.pagecache.store import DiskStore, Entry, MemoryStore, PageStore
-from tests.conftest import _truncate_all, counting_queries, sign_in
+from tests.conftest import app_with, counting_queries, sign_in
 from tests.factories import local, make_event, make_society, make_user, make_venue
 
 CSRF_META = re.compile(rb'name="csrf-token" content="([^"]+)"')
@@ -23,20 +23,8 @@ CSRF_META = re.compile(rb'name="csrf-token" content="([^"]+)"')
 @pytest.fixture
 def app(backend, database_url, tmp_path):
     """The suite's app (tests/conftest.py) with the page cache on, its folder in tmp_path."""
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        FEED_VERSION_FILE=str(tmp_path / "instance" / "feed-version"),
-        PAGE_CACHE=True,
-    )
-    with app.app_context():
-        if backend == "sqlite":
-            db.create_all()
-        else:
-            _truncate_all()
+    with app_with(backend, database_url, tmp_path, PAGE_CACHE=True) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from scheduler.security import embed_origins
 from scheduler.share.card import Fonts, wrap
 from scheduler.share.content import card_content
 from scheduler.share.qr import ERROR, SVG_OPTIONS
-from tests.conftest import _truncate_all
+from tests.conftest import app_with
 from tests.factories import SHANGHAI, local, make_event, make_series, make_society, make_venue
 
 BASE = "http://127.0.0.1:5000"  # TestConfig's PUBLIC_BASE_URL
@@ -34,19 +34,8 @@ FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 @pytest.fixture
 def app(backend, database_url, tmp_path):
     """The suite's app with embedding origins and the page cache on (its folder in tmp_path)."""
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        FEED_VERSION_FILE=str(tmp_path / "instance" / "feed-version"),
-        PAGE_CACHE=True,
-        EMBED_ORIGINS=ORIGINS,
-    )
-    with app.app_context():
-        if backend == "postgresql":
-            _truncate_all()
+    with app_with(backend, database_url, tmp_path, PAGE_CACHE=True, EMBED_ORIGINS=ORIGINS) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
