@@ -8,7 +8,6 @@ no full scans) and the SQL queries per check (must not grow).
 """
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from scheduler.extensions import db
 from scheduler.people.models import Person
 from scheduler.societies.models import Society
 from scheduler.venues.models import Venue
+from tests.pg import postgres_url
 
 SIZES = (1_000, 100_000)
 REPEATS = 40
@@ -89,19 +89,13 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="use DATABASE_URL (PostgreSQL)")
     args = parser.parse_args()
     results = {}
-    cluster = None
-    if args.postgres and not os.environ.get("DATABASE_URL"):
-        from tests.pg import Cluster
-
-        cluster = Cluster()
-        cluster.start()
-        os.environ["DATABASE_URL"] = cluster.create_database("bench")
     print(f"backend: {'postgresql' if args.postgres else 'sqlite'}")
-    try:
-        run(args, results)
-    finally:
-        if cluster:
-            cluster.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.postgres:
+            with postgres_url("bench") as url:
+                run(lambda n: url, results)
+        else:
+            run(lambda n: f"sqlite:///{tmp}/bench-{n}.db", results)
     small, large = results[SIZES[0]], results[SIZES[-1]]
     ratio = large[0] / small[0]
     print(f"time ratio {SIZES[-1]:,} / {SIZES[0]:,} events: {ratio:.2f} (target <= 2)")
@@ -110,19 +104,14 @@ def main() -> None:
         sys.exit(1)
 
 
-def run(args, results) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in SIZES:
-            if args.postgres:
-                url = os.environ["DATABASE_URL"]
-                if url.startswith("postgresql://"):
-                    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-            else:
-                url = f"sqlite:///{tmp}/bench-{n}.db"
-            results[n] = measure(url, n)
-            median, queries, findings = results[n]
-            print(f"{n:>7} events: {median * 1000:7.2f} ms per check, {queries} SQL queries, "
-                  f"{findings} findings in {REPEATS} checks")  # fmt: skip
+def run(url_for, results) -> None:
+    """Measures each size on the database ``url_for(size)`` names."""
+    for n in SIZES:
+        url = url_for(n)
+        results[n] = measure(url, n)
+        median, queries, findings = results[n]
+        print(f"{n:>7} events: {median * 1000:7.2f} ms per check, {queries} SQL queries, "
+              f"{findings} findings in {REPEATS} checks")  # fmt: skip
 
 
 if __name__ == "__main__":

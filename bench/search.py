@@ -13,7 +13,6 @@ documents of the venue's events. Exit status 1 when a page answer's median excee
 
 import argparse
 import logging
-import os
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from scheduler.search.index import rebuild_all  # noqa: E402
 from scheduler.search.query import search_public, split_terms  # noqa: E402
 from scheduler.timeutil import local_midnight_utc, local_today  # noqa: E402
 from scheduler.venues.models import Venue  # noqa: E402
+from tests.pg import postgres_url  # noqa: E402
 
 N_EVENTS = 5000
 RUNS = 15
@@ -130,24 +130,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    cluster = None
-    if args.postgres and not os.environ.get("DATABASE_URL"):
-        from tests.pg import Cluster
-
-        cluster = Cluster()
-        cluster.start()
-        os.environ["DATABASE_URL"] = cluster.create_database("bench_search")
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            if args.postgres:
-                url = os.environ["DATABASE_URL"]
-                url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-            else:
-                url = f"sqlite:///{tmp}/search.db"
-            rows = measure(url)
-    finally:
-        if cluster:
-            cluster.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.postgres:
+            with postgres_url("bench_search") as url:
+                rows = measure(url)
+        else:
+            rows = measure(f"sqlite:///{tmp}/search.db")
     backend = "postgresql" if args.postgres else "sqlite"
     print(f"backend: {backend}; {N_EVENTS:,} events; medians of {RUNS} runs")
     print("| measurement | median | statements |")

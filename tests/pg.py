@@ -110,3 +110,18 @@ class Cluster:
         with contextlib.suppress(PostgresUnavailable):
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_url(name: str):
+    """The benchmarks' --postgres: DATABASE_URL when it is set, else database ``name`` on a
+    throw-away cluster, stopped on exit. The URL names the psycopg driver."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+        return
+    cluster = Cluster()
+    cluster.start()
+    try:
+        yield cluster.create_database(name)
+    finally:
+        cluster.stop()
