@@ -35,7 +35,7 @@ from scheduler.extensions import db
 from scheduler.notifications.service import organizers, society_people
 from scheduler.planner.models import HostApplication, Plan, PlanSession, PlanStatus, SolverStatus
 from scheduler.types import utcnow
-from tests.conftest import bearer
+from tests.conftest import CSRF_META, bearer
 from tests.events.invariants import audit_count, broken_invariants, notice_count
 from tests.factories import (
     SHANGHAI,
@@ -107,6 +107,7 @@ def _start_gunicorn(url: str, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
         PUBLIC_BASE_URL=base,
         WEB_WORKERS=str(WORKERS),
         WEB_MAX_REQUESTS="0",  # no recycling in the middle of a race
+        SPEAKER_CREATE_LIMIT=f"{SPEAKER_LIMIT} per hour",
         BIND=f"127.0.0.1:{port}",
     )
     log = tmp / "gunicorn.log"
@@ -587,6 +588,7 @@ def test_concurrent_host_applications_upsert(world):
 # --- the directory ----------------------------------------------------------------------------
 
 CREATORS = 8
+SPEAKER_LIMIT = 3  # new speakers an editor may add from the event form (the server's setting)
 
 
 def test_concurrent_directory_writes_keep_one_row_and_one_audit_entry(world):
@@ -610,3 +612,47 @@ def test_concurrent_directory_writes_keep_one_row_and_one_audit_entry(world):
         )
     ).all()
     assert [e.action for e in entries] == ["create"]
+
+
+def _signed_in(base: str, email: str) -> tuple[dict, str]:
+    """A browser session of ``email``: its cookie header and a CSRF token. (The production
+    configuration marks the cookie Secure; the test sends it back over http itself.)"""
+    login = requests.get(base + "/login", timeout=30)
+    token = CSRF_META.search(login.text).group(1)
+    cookie = {"Cookie": login.headers["Set-Cookie"].split(";")[0]}
+    form = {"csrf_token": token, "email": email, "password": "password-123"}
+    answer = requests.post(base + "/login", data=form, headers=cookie, allow_redirects=False,
+                           timeout=30)  # fmt: skip
+    assert answer.status_code == 302, answer.text[:300]
+    cookie = {"Cookie": answer.headers["Set-Cookie"].split(";")[0]}
+    page = requests.get(base + "/portal/speakers/new", headers=cookie, timeout=30)
+    return cookie, CSRF_META.search(page.text).group(1)
+
+
+def test_an_editor_adding_speakers_at_once_stays_within_the_limit(world):
+    """Eight new speakers sent at once from one editor's event form through the workers: the
+    limit's count is read inside the write, serialized per user, so exactly SPEAKER_LIMIT
+    are added and the others are told why (429); nothing else is written."""
+    from scheduler.people.models import Person
+
+    make_user(Role.EDITOR, society=world.host, email="lecturer.desk@race-host.example")
+    db.session.commit()
+    cookie, token = _signed_in(world.served.base, "lecturer.desk@race-host.example")
+    headers = {**cookie, "Accept": "application/json"}
+    url = world.served.base + "/portal/speakers/new"
+
+    def send(n: int, barrier: threading.Barrier) -> requests.Response:
+        form = {"csrf_token": token, "name": f"海洋讲者{n}", "affiliation": "国家海洋局北海分局"}
+        barrier.wait()
+        return requests.post(url, data=form, headers=headers, timeout=120)
+
+    barrier = threading.Barrier(CREATORS)
+    with ThreadPoolExecutor(CREATORS) as pool:
+        answers = list(pool.map(lambda n: send(n, barrier), range(CREATORS)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] * SPEAKER_LIMIT + [429] * (CREATORS - SPEAKER_LIMIT), [
+        r.text[:200] for r in answers
+    ]
+    db.session.commit()
+    added = db.session.scalars(sa.select(Person.name).where(Person.name.like("海洋讲者%"))).all()
+    assert len(added) == SPEAKER_LIMIT
