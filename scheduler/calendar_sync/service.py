@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from .. import directory_input as di
 from ..accounts.models import User
 from ..audit.service import record
+from ..database import serialized_writes
 from ..enums import EventStatus
 from ..errors import BadInput, Conflict, NotFound, RequestError
 from ..events import workflow
@@ -229,7 +230,18 @@ def _sync(source: CalendarSource, now: datetime) -> SyncReport:
     try:
         fetched = fetch(url, policy(), *validators)
     except FetchFailed as exc:
-        return _failed(_still_there(source_id), str(exc), now)
+        fetched, failure = None, str(exc)
+    # On SQLite every write below waits for the write lock from its start, so syncs of one
+    # calendar in two workers run one after the other instead of failing on a locked
+    # database (on PostgreSQL _exclusive already let only one in).
+    with serialized_writes():
+        if fetched is None:
+            return _failed(_still_there(source_id), failure, now)
+        return _apply(fetched, source_id, slug, submit, now)
+
+
+def _apply(fetched, source_id: int, slug: str, submit: bool, now: datetime) -> SyncReport:
+    """Import what was fetched, link and retire the source's events, record the report."""
     if fetched.status == 304:
         return _finish(_still_there(source_id), SyncReport(SyncOutcome.NOT_MODIFIED), now)
     try:

@@ -108,6 +108,7 @@ def _start_gunicorn(url: str, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
         WEB_WORKERS=str(WORKERS),
         WEB_MAX_REQUESTS="0",  # no recycling in the middle of a race
         SPEAKER_CREATE_LIMIT=f"{SPEAKER_LIMIT} per hour",
+        CALENDAR_SYNC_ALLOW_PRIVATE="true",  # the societies' calendars are on this machine
         BIND=f"127.0.0.1:{port}",
     )
     log = tmp / "gunicorn.log"
@@ -656,3 +657,41 @@ def test_an_editor_adding_speakers_at_once_stays_within_the_limit(world):
     db.session.commit()
     added = db.session.scalars(sa.select(Person.name).where(Person.name.like("海洋讲者%"))).all()
     assert len(added) == SPEAKER_LIMIT
+
+
+def test_syncs_of_one_calendar_at_once_import_it_once(world):
+    """Four "sync now" at once through the workers while the society's server is slow: on
+    PostgreSQL one sync fetches and imports, the others answer 409 at once without fetching;
+    on either database the calendar's events exist once."""
+    from concurrent.futures import wait
+
+    from scheduler.calendar_sync.models import CalendarSource
+    from tests.calendar_sync.server import CalendarServer, ics, vevent
+
+    calendar, hold = CalendarServer(), threading.Event()
+    tide = vevent("tide@race-host.example", "潮汐与海岸讲座", "20310512")
+    reef = vevent("reef@race-host.example", "珊瑚礁保护沙龙", "20310514")
+    calendar.serve("/tides.ics", ics(tide, reef), etag='"v1"', hold=hold)
+    db.session.add(CalendarSource(society=world.host, url=calendar.url("/tides.ics"),
+                                  last_report={}))  # fmt: skip
+    db.session.commit()
+    url = world.served.base + "/api/v1/societies/race-host/calendar-source/sync"
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            post = [requests.post, url]
+            sent = [pool.submit(*post, headers=world.editor, timeout=120) for _ in range(4)]
+            assert calendar.routes["/tides.ics"].arrived.wait(30)  # one sync is fetching
+            if world.served.backend == "postgresql":
+                done, _ = wait(sent, timeout=30, return_when="FIRST_COMPLETED")
+                assert done  # the others did not wait for the slow server
+            hold.set()
+            codes = sorted(f.result().status_code for f in sent)
+    finally:
+        hold.set()
+        calendar.stop()
+    titles = db.session.scalars(sa.select(Event.title).order_by(Event.title)).all()
+    assert titles == ["潮汐与海岸讲座", "珊瑚礁保护沙龙"]
+    if world.served.backend == "postgresql":
+        assert codes == [200, 409, 409, 409] and len(calendar.requests) == 1
+    else:  # one writer at a time: the syncs run one after the other, the rest unchanged
+        assert set(codes) <= {200, 409}
