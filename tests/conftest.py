@@ -21,36 +21,54 @@ from werkzeug.routing import Rule
 from scheduler import create_app
 from scheduler.accounts.models import ApiToken
 from scheduler.extensions import db
+from tests import ordering
 from tests.pg import Cluster, PostgresUnavailable
 
 BACKENDS = ["sqlite", "postgresql"]
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "..", "scheduler", "translations")
 
 
-def _share_url_builders() -> None:
-    """Werkzeug compiles two URL builders for each rule of each new app (Python code made
-    with ast and compile()): most of create_app's time, and the suite makes an app per test.
-    A builder is a pure function of the rule's parsed form (it reads the converters from
-    the rule it is bound to when called), so apps share them here; URL building is the same."""
-    original = Rule._compile_builder
+def _share_compiled_rules() -> None:
+    """Werkzeug compiles each URL rule of each new app: it parses the rule's text with a
+    regular expression and writes two URL builders as Python code (ast, compile()). That
+    was most of create_app's time, and the suite makes an app per test. The result is a
+    pure function of the rule's text, defaults, slash merging and the map's converter
+    classes, so it is kept here and given to the same rule of the next app: the same parts,
+    trace and converters (a converter keeps its first map, which it never reads) and the
+    same builder functions, bound to the new rule. Matching and building are unchanged."""
+    original = Rule.compile
 
-    def compile_builder(self, append_unknown=True):
+    def compile(self):
+        domain = self.host if self.map.host_matching else self.subdomain
         key = (
             self.rule,
-            tuple(self._trace),
-            tuple((name, type(c)) for name, c in self._converters.items()),
+            domain,
+            self.merge_slashes,
             repr(sorted((self.defaults or {}).items())),
-            append_unknown,
+            tuple(sorted(self.map.converters.items())),
         )
-        if key not in _BUILDERS:
-            _BUILDERS[key] = original(self, append_unknown)
-        return _BUILDERS[key]
+        if key not in _COMPILED:
+            original(self)
+            _COMPILED[key] = (
+                self._parts,
+                self._trace,
+                self._converters,
+                self._build.__func__,
+                self._build_unknown.__func__,
+            )
+            return
+        parts, trace, converters, build, build_unknown = _COMPILED[key]
+        self._parts, self._trace = list(parts), list(trace)
+        self._converters = dict(converters)
+        self.arguments.update(converters)
+        self._build = build.__get__(self, None)
+        self._build_unknown = build_unknown.__get__(self, None)
 
-    Rule._compile_builder = compile_builder
+    Rule.compile = compile
 
 
-_BUILDERS: dict = {}
-_share_url_builders()
+_COMPILED: dict = {}
+_share_compiled_rules()
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
@@ -76,13 +94,27 @@ def pytest_sessionstart(session):
                     write_mo(f, catalog)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--store-durations",
+        action="store_true",
+        help="write each file's seconds to tests/durations.json (make test's order)",
+    )
+
+
+def pytest_configure(config):
+    if config.getoption("store_durations") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ordering.Recorder(), "durations-recorder")
+
+
 def pytest_collection_modifyitems(config, items):
     """The browser journeys count as slow too (10-25 s each): ``-m "not slow"`` leaves out
-    every long module for a quick run. (``make test`` hands out whole files, --dist loadfile,
-    in xdist's order: the files with the most tests first.)"""
+    every long module for a quick run. Files come longest first (tests/ordering.py), the
+    order in which ``make test`` hands them out (--dist loadfile --no-loadscope-reorder)."""
     for item in items:
         if "browser" in item.path.parts:
             item.add_marker(pytest.mark.slow)
+    ordering.longest_files_first(items)
 
 
 @pytest.fixture(scope="session")
