@@ -14,6 +14,7 @@ from scheduler.events.models import Event
 from scheduler.extensions import db
 from tests.conftest import csrf_token, sign_in
 from tests.factories import local, make_event, make_series, make_society, make_user, make_venue
+from tests.snapshots import seeded
 
 pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
 
@@ -22,6 +23,10 @@ YEARS = ["0001-01-01", "9999-12-31", "0001-01", "9999-12", "0001-01-01T00:00", "
 
 @pytest.fixture
 def world(app):
+    return seeded(_seed)
+
+
+def _seed() -> dict:
     society = make_society(slug="hz-bio", name="杭州市生物学会", city="杭州")
     make_society(slug="nb-geo", name="宁波市地理学会", city="宁波")
     hall = make_venue(slug="west-lake-hall", name="西湖报告厅", city="杭州", capacity=120)

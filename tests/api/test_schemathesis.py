@@ -33,6 +33,7 @@ from scheduler.planner.load import parse_request
 from tests.conftest import bearer
 from tests.factories import local, make_campaign, make_event, make_person
 from tests.planner.planner_world import build_db_world
+from tests.snapshots import seeded
 
 pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
 
@@ -131,7 +132,7 @@ def world(app, monkeypatch):
         "scheduler.accounts.models.generate_password_hash",
         lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"),
     )
-    return seed_world()
+    return seeded(seed_world)
 
 
 def _role(case) -> str:
