@@ -61,8 +61,14 @@ format: $(VENV)/.dev
 
 # Ruff, then the whole suite on SQLite and on a throw-away PostgreSQL cluster. Whole files go
 # to a worker (a module's shared set-up is made once); the slowest 25 tests are listed.
+# Python keeps the modules it compiles even where the machine says not to
+# (PYTHONDONTWRITEBYTECODE): the servers and commands the suite starts load them compiled.
+# Only the suite's plugins are loaded, by name, so that pytest does not rewrite the asserts
+# of every module of their packages in each worker.
+PYTEST := PYTHONDONTWRITEBYTECODE= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(VENV)/bin/pytest \
+	-p xdist.plugin -p _hypothesis_pytestplugin -p schemathesis.pytest.plugin
 test: $(VENV)/.dev translations lint
-	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PYTEST) -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Resolve the direct pins of requirements*.in into the whole tree with hashes
 # (requirements*.txt, which every install uses). LOCK_ARGS=--upgrade moves the indirect ones.
