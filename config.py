@@ -249,6 +249,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     QUOTA_DASHBOARD_STALE_SECONDS = 0  # tests see every change at once
     PAGE_CACHE = False  # on in tests/public/test_page_cache.py, which test it
+    # "Forgot password" answers at once; its padding is tested with its own value in
+    # tests/accounts/test_accounts_invitations.py.
+    PASSWORD_RESET_MIN_SECONDS = 0
     SQLALCHEMY_ENGINE_OPTIONS = {}
 
 
