@@ -7,6 +7,7 @@ A document has one line per field, in the order of FIELDS; a field with several 
 so a line is always one field; a search term never holds either (it is split on whitespace).
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -98,6 +99,13 @@ SPEAKER_COLUMNS = (Person.name, Person.title, Person.affiliation)
 
 def documents_select(*conditions) -> sa.Select:
     """(event_id, document) of the events matching ``conditions``, in one statement."""
+    return _documents().where(*conditions)
+
+
+@functools.cache
+def _documents() -> sa.Select:
+    """Every event's document: built once per process (a statement is immutable; building
+    this one took longer than running it, on every commit that changed an event)."""
     host = aliased(Society, name="host")
     parts = [
         _flat(Event.title),
@@ -121,7 +129,6 @@ def documents_select(*conditions) -> sa.Select:
         .outerjoin(Venue, Venue.id == Event.venue_id)
         .outerjoin(Series, Series.id == Event.series_id)
         .outerjoin(Campaign, Campaign.id == Event.campaign_id)
-        .where(*conditions)
     )
 
 
