@@ -3,6 +3,7 @@ from the models that declare each body once (api/schemas.py). Tests validate rea
 against it, and schemathesis drives the API from it."""
 
 import copy
+import functools
 from typing import NamedTuple
 
 from flask import jsonify
@@ -122,9 +123,13 @@ class Op(NamedTuple):
     public: bool = False
 
 
-# The components: every body declared once as a pydantic model (api/schemas.py,
-# events/schemas.py), its JSON Schema derived from it.
-SCHEMAS = component_schemas()
+@functools.cache
+def _schemas() -> dict:
+    """The components: every body declared once as a pydantic model (api/schemas.py,
+    events/schemas.py), its JSON Schema derived from it at the first request for the
+    document (a tenth of a second: not at every worker's start)."""
+    return component_schemas()
+
 
 # Every operation of /api/v1: method, path, summary, answers, then the model of its body,
 # its parameters and errors where they differ from the defaults of Op.
@@ -374,7 +379,7 @@ def build_document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
-            "schemas": copy.deepcopy(SCHEMAS),
+            "schemas": copy.deepcopy(_schemas()),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "paths": copy.deepcopy(_paths()),  # callers may change their copy
