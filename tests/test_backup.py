@@ -32,7 +32,7 @@ from tests.factories import (
     make_venue,
 )
 
-pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+pytestmark = pytest.mark.slow  # left out by -m "not slow"
 
 SCRIPT = ScriptDirectory.from_config(alembic_config())
 HEAD = SCRIPT.get_current_head()

@@ -31,8 +31,12 @@ from scheduler.rules.policy import policy_for
 from scheduler.series.models import Series
 from scheduler.societies.models import Society, SocietyKind
 from scheduler.venues.models import Venue
+from tests.snapshots import seeded
 
-pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
+# The tests that read the demo's rows take them from one loading per worker and database
+# (tests/snapshots.py); the last three load it themselves.
 
 TODAY = date(2026, 11, 23)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -48,7 +52,7 @@ def local_year(event: Event) -> int:
 
 
 def test_directory_of_societies_venues_people_and_accounts(app):
-    counts = load_demo_data(TODAY)
+    counts = seeded(load_demo_data, TODAY)
 
     societies = rows(Society)
     assert counts["societies"] == len(societies) >= 30
@@ -86,7 +90,7 @@ def test_directory_of_societies_venues_people_and_accounts(app):
 
 
 def test_series_and_campaigns(app):
-    load_demo_data(TODAY)
+    seeded(load_demo_data, TODAY)
     series = {s.slug: s for s in rows(Series)}
     lingnan = series["lingnan-forum"]
     assert lingnan.name == "岭南科学论坛" and lingnan.kind == EventKind.FORUM
@@ -119,7 +123,7 @@ def test_series_and_campaigns(app):
 
 
 def test_events_span_two_years_in_every_state(app):
-    counts = load_demo_data(TODAY)
+    counts = seeded(load_demo_data, TODAY)
     events = rows(Event)
     assert counts["events"] == len(events) >= 150
     years = Counter(local_year(e) for e in events)
@@ -169,7 +173,7 @@ def test_events_span_two_years_in_every_state(app):
 
 
 def test_series_sessions_and_campaign_activities(app):
-    load_demo_data(TODAY)
+    seeded(load_demo_data, TODAY)
     events = rows(Event)
     by_series = defaultdict(list)
     for e in events:
@@ -213,7 +217,7 @@ def test_series_sessions_and_campaign_activities(app):
 
 
 def test_no_venue_or_speaker_double_booking(app):
-    load_demo_data(TODAY)
+    seeded(load_demo_data, TODAY)
     assert find_double_bookings() == []
     # The same, counted independently from the occurrence rows.
     held = db.session.execute(
@@ -319,7 +323,7 @@ def engine_errors(now: datetime) -> list:
 
 
 def test_conflict_engine_finds_no_errors(app):
-    load_demo_data(TODAY)
+    seeded(load_demo_data, TODAY)
     assert engine_errors(datetime(2026, 11, 23, 1, tzinfo=UTC)) == []
 
 

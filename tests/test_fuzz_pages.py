@@ -39,7 +39,7 @@ from tests.factories import (
     make_venue,
 )
 
-# Started first by the scheduling in tests/conftest.py (a long module).
+# A long module: -m "not slow" leaves it out.
 pytestmark = pytest.mark.slow
 
 # Examples per rule and role: GET pages, POST forms (anonymous requests only GET).

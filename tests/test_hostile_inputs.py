@@ -16,7 +16,7 @@ from tests.conftest import csrf_token, sign_in
 from tests.factories import local, make_event, make_series, make_society, make_user, make_venue
 from tests.snapshots import seeded
 
-pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+pytestmark = pytest.mark.slow  # left out by -m "not slow"
 
 YEARS = ["0001-01-01", "9999-12-31", "0001-01", "9999-12", "0001-01-01T00:00", "9999-12-31T23:59"]
 

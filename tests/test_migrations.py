@@ -18,7 +18,7 @@ from scheduler.extensions import db
 from scheduler.migrate import alembic_config, downgrade, upgrade
 from scheduler.search.models import is_search_index
 
-pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+pytestmark = pytest.mark.slow  # left out by -m "not slow"
 # Oldest first; read from the script directory, so a new revision is tested without edits.
 SCRIPT = ScriptDirectory.from_config(alembic_config())
 REVISIONS = [r.revision for r in reversed(list(SCRIPT.walk_revisions()))]

@@ -45,7 +45,7 @@ from tests.factories import (
     make_venue,
 )
 
-pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+pytestmark = pytest.mark.slow  # left out by -m "not slow"
 PAYLOADS = (
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',

@@ -35,7 +35,7 @@ from tests.factories import local, make_campaign, make_event, make_person
 from tests.planner.planner_world import build_db_world
 from tests.snapshots import seeded
 
-pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+pytestmark = pytest.mark.slow  # left out by -m "not slow"
 
 # The fuzzing phase draws at most this many examples per operation; the examples and coverage
 # phases add their own fixed cases (boundary values, missing and wrongly typed fields), about

@@ -49,7 +49,7 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+pytestmark = pytest.mark.slow  # left out by -m "not slow"
 ROUNDS = int(os.environ.get("RACE_ROUNDS", "1"))
 WORKERS = 4
 RACES_AT_ONCE = 2  # two pairs (four requests) at a time: one request per worker

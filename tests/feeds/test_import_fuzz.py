@@ -34,7 +34,7 @@ from scheduler.societies.models import Society
 from tests.conftest import sign_in
 from tests.factories import local, make_society, make_user
 
-pytestmark = pytest.mark.slow  # started first by make test (tests/conftest.py)
+pytestmark = pytest.mark.slow  # left out by -m "not slow"
 
 SOCIETY = "gd-ocean"
 

@@ -28,7 +28,7 @@ from tests.factories import local, make_event
 from tests.jobs.helpers import NOW, count, fresh, wait_for
 from tests.jobs.helpers import SchedulerProcess as Process
 
-# Started first by the scheduling in tests/conftest.py (a long module).
+# A long module: -m "not slow" leaves it out.
 pytestmark = pytest.mark.slow
 
 TTL = timedelta(seconds=30)
