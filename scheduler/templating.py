@@ -83,6 +83,7 @@ def _register_assets(app: Flask) -> None:
     @app.after_request
     def cache_fingerprinted(response):
         if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            response.cache_control.no_cache = None  # send_file's default: ask every time
             response.cache_control.public = True
             response.cache_control.max_age = 31_536_000
             response.cache_control.immutable = True

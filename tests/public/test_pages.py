@@ -123,8 +123,12 @@ def test_static_assets_are_fingerprinted_and_cached_long(client):
     href = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
     response = client.get(href)
     assert response.status_code == 200
-    assert "max-age=31536000" in response.headers["Cache-Control"]
-    assert "immutable" in response.headers["Cache-Control"]
+    directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
+    assert {"public", "max-age=31536000", "immutable"} <= directives
+    # Not "no-cache" (send_file's default): it would make the browser ask again each time.
+    assert "no-cache" not in directives
+    unversioned = client.get("/static/css/app.css")
+    assert "max-age=31536000" not in unversioned.headers.get("Cache-Control", "")
 
 
 def test_home_page_leads_with_the_running_campaign(client):
