@@ -31,6 +31,10 @@ class RequestError(Exception):
         """More JSON for the error body (e.g. the findings that refused a change)."""
         return {}
 
+    def headers(self) -> dict:
+        """HTTP headers the answer carries (e.g. Retry-After)."""
+        return {}
+
 
 class BadInput(RequestError):
     """Invalid input from the user: 400, ``field`` naming what is wrong when known."""
@@ -47,10 +51,18 @@ class NotFound(RequestError):
 
 
 class TooManyRequests(RequestError):
-    """A user over a limit of how much they may do in a while (429)."""
+    """A user over a limit of how much they may do in a while (429), told in Retry-After
+    how many seconds until one more is allowed."""
 
     status = 429
     error = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+    def headers(self) -> dict:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Conflict(RequestError):
@@ -91,7 +103,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_request_error(exc: RequestError):
         extra = {"field": exc.field} if exc.field else {}
         extra.update(exc.extra())
-        return error_response(exc.status, exc.error, exc.message, **extra)
+        body, status = error_response(exc.status, exc.error, exc.message, **extra)
+        return body, status, exc.headers()
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

@@ -2,6 +2,7 @@
 people service (name, title, affiliation only). The form's dialog posts here and gets JSON;
 without JavaScript a plain page does the same and returns to the form."""
 
+import math
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -83,17 +84,21 @@ def _refuse_too_many(user) -> None:
         return
     limit = limits.parse(current_app.config["SPEAKER_CREATE_LIMIT"])
     lock_keys("speaker_additions", [user.id])
-    since = utcnow() - timedelta(seconds=limit.get_expiry())
-    added = db.session.scalar(
-        sa.select(sa.func.count()).where(
+    window = timedelta(seconds=limit.get_expiry())
+    now = utcnow()
+    added, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(AuditEntry.at)).where(
             AuditEntry.entity_type == "person", AuditEntry.action == "create",
-            AuditEntry.actor_id == user.id, AuditEntry.at > since,
+            AuditEntry.actor_id == user.id, AuditEntry.at > now - window,
         )
-    )  # fmt: skip
+    ).one()  # fmt: skip
     if added >= limit.amount:
+        # One more is allowed when the oldest counted addition leaves the window.
+        wait = math.ceil((oldest + window - now).total_seconds())
         raise TooManyRequests(
             _("You have added %(n)s new speakers in the last %(minutes)s minutes; choose "
-              "listed ones or try again later.", n=added, minutes=limit.get_expiry() // 60)
+              "listed ones or try again later.", n=added, minutes=limit.get_expiry() // 60),
+            retry_after=wait,
         )  # fmt: skip
 
 
@@ -110,9 +115,9 @@ def new_speaker():
         person, reused = add_speaker(data)
     except RequestError as exc:
         if _wants_json():
-            return jsonify({"error": exc.message, "field": exc.field}), exc.status
+            return jsonify({"error": exc.message, "field": exc.field}), exc.status, exc.headers()
         page = render_template("portal/speaker.html", values=data, back=back, error=exc)
-        return page, exc.status
+        return page, exc.status, exc.headers()
     if reused:
         message = _("%(name)s is already in the list: chosen.", name=person.name)
     else:
