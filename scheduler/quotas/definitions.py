@@ -8,10 +8,8 @@ from ..audit.service import record
 from ..campaigns.models import Campaign
 from ..errors import BadInput
 from ..extensions import db
-from ..series.models import Series
+from ..series.models import MAX_SESSIONS, Series
 from ..societies.models import Society
-
-MAX_SESSIONS = 1000
 
 
 def _whole(form, name: str, low: int, high: int = MAX_SESSIONS) -> int:

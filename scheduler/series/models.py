@@ -20,6 +20,7 @@ class HostMode(LabelledEnum):
 
 # Text limits of a series: the columns and the input (schemas.py) read these.
 MAX_NAME, MAX_SLUG, MAX_RULE, MAX_CITY = 200, 80, 300, 80
+MAX_SESSIONS = 1000  # a yearly target or maximum (a daily series has 366)
 
 
 class Series(db.Model):

@@ -15,9 +15,8 @@ from ..enums import EventKind
 from ..errors import BadInput
 from ..recurrence import RecurrenceError, expand, normalize_rrule
 from ..timeutil import local_zone
-from .models import MAX_CITY, MAX_NAME, MAX_RULE, HostMode
+from .models import MAX_CITY, MAX_NAME, MAX_RULE, MAX_SESSIONS, HostMode
 
-MAX_SESSIONS = 1000  # per year (a daily series has 366)
 MAX_ATTENDANCE = 1_000_000
 MAX_DURATION = 1440  # minutes: one day
 MAX_DESCRIPTION = 5000
