@@ -3,6 +3,7 @@
 import hashlib
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,36 @@ def register_template_helpers(app: Flask) -> None:
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
     app.add_template_global(action_label, "action_label")
+    app.add_template_global(field_limits(), "field_limits")
     app.context_processor(_globals)
+
+
+def field_limits() -> SimpleNamespace:
+    """The longest text each form field takes, for the pages' ``maxlength``: the same named
+    limits the server checks, never copies of them."""
+    from .accounts import models as accounts
+    from .accounts.service import MAX_PASSWORD
+    from .admin.directory import MAX_QUERY
+    from .calendar_sync.models import MAX_URL
+    from .events.schemas import MAX_REASON
+    from .people import models as people
+    from .planner.schemas import MAX_NOTE
+    from .venues.models import MAX_REASON as MAX_CLOSURE_REASON
+
+    return SimpleNamespace(
+        EMAIL=accounts.MAX_EMAIL,
+        USER_NAME=accounts.MAX_NAME,
+        TOKEN_NAME=accounts.MAX_NAME,
+        PASSWORD=MAX_PASSWORD,
+        PERSON_NAME=people.MAX_NAME,
+        PERSON_TITLE=people.MAX_TITLE,
+        AFFILIATION=people.MAX_AFFILIATION,
+        DECISION_REASON=MAX_REASON,
+        CLOSURE_REASON=MAX_CLOSURE_REASON,
+        APPLICATION_NOTE=MAX_NOTE,
+        CALENDAR_URL=MAX_URL,
+        DIRECTORY_QUERY=MAX_QUERY,
+    )
 
 
 def _register_assets(app: Flask) -> None:

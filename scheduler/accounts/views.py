@@ -82,8 +82,7 @@ def forgot():
 
 def _set_password_page(link, status: int = 200):
     page = render_template("accounts/set_password.html", link=link, user=link.user,
-                           min_password=service.MIN_PASSWORD,
-                           max_password=service.MAX_PASSWORD)  # fmt: skip
+                           min_password=service.MIN_PASSWORD)  # fmt: skip
     # The page's URL carries the one-time link: keep it out of caches.
     return page, status, {"Cache-Control": "no-store"}
 
@@ -117,11 +116,7 @@ def set_password(token: str):
 
 
 def _change_password_page(status: int = 200):
-    page = render_template(
-        "accounts/change_password.html",
-        min_password=service.MIN_PASSWORD,
-        max_password=service.MAX_PASSWORD,
-    )
+    page = render_template("accounts/change_password.html", min_password=service.MIN_PASSWORD)
     return page, status
 
 

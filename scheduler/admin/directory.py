@@ -38,6 +38,7 @@ from .directory_forms import (
 
 bp = Blueprint("directory", __name__, url_prefix="/admin/directory")
 MAX_ROWS = 500
+MAX_QUERY = 80  # the list's search: longer text is cut
 
 
 bp.before_request(organizer_only)
@@ -104,7 +105,7 @@ def list_rows(area: str):
     stmt = sa.select(a.model)
     if not request.args.get("inactive"):
         stmt = stmt.where(a.model.active.is_(True))
-    q = request.args.get("q", "").strip()[:80]
+    q = request.args.get("q", "").strip()[:MAX_QUERY]
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
         stmt = stmt.where(

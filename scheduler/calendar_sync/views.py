@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..errors import RequestError
 from ..extensions import db
 from . import service
-from .models import MAX_URL, SyncMode, SyncOutcome
+from .models import SyncMode, SyncOutcome
 
 bp = Blueprint("calendar_sync", __name__, url_prefix="/societies/<slug>/calendar")
 
@@ -38,7 +38,6 @@ def _render(society, values: dict | None = None, error: RequestError | None = No
         error=error,
         modes=list(SyncMode),
         labels=service.item_labels(),
-        max_url=MAX_URL,
     )
     return page, error.status if error else 200
 

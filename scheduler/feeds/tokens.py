@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..accounts.models import User, hash_token
+from ..accounts.models import MAX_NAME, User, hash_token
 from ..events.queries import EventFilters
 from ..extensions import db
 from ..types import utcnow
@@ -12,7 +12,7 @@ from .service import PENDING, PUBLISHED, FeedScope
 
 
 def issue_feed_token(user: User, name: str = "") -> str:
-    token, plain = FeedToken.issue(user, name[:120])
+    token, plain = FeedToken.issue(user, name[:MAX_NAME])  # a longer name is cut
     db.session.add(token)
     db.session.commit()
     return plain
