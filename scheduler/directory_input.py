@@ -24,7 +24,7 @@ from .audit.service import record
 from .database import serialized_writes
 from .errors import BadInput, Conflict, RequestError
 from .extensions import db
-from .limits import CONTROL_CHARACTERS
+from .limits import CONTROL_CHARACTERS, MAX_YEAR, MIN_YEAR
 
 INTEGER = re.compile(r"-?[0-9]{1,12}")
 DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,15})?")
@@ -80,11 +80,18 @@ def boolean(value, name: str) -> bool:
     raise BadInput(_("%(field)s must be true or false.", field=name), field=name)
 
 
-def _out_of_range(name: str, low, high) -> BadInput:
+def out_of_range(name: str, low, high) -> BadInput:
+    """The error of a value outside ``low``..``high``."""
     return BadInput(
         _("%(field)s must be between %(low)s and %(high)s.", field=name, low=low, high=high),
         field=name,
     )
+
+
+def event_year(year: int, name: str) -> None:
+    """Refuse a year the events may not have (MIN_YEAR to MAX_YEAR, scheduler/limits.py)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise out_of_range(name, MIN_YEAR, MAX_YEAR)
 
 
 def integer(value, name: str, low: int, high: int, optional: bool = False) -> int | None:
@@ -98,7 +105,7 @@ def integer(value, name: str, low: int, high: int, optional: bool = False) -> in
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadInput(_("%(field)s must be a whole number.", field=name), field=name)
     if not low <= value <= high:
-        raise _out_of_range(name, low, high)
+        raise out_of_range(name, low, high)
     return value
 
 
@@ -111,7 +118,7 @@ def decimal(value, name: str, low: float, high: float) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadInput(_("%(field)s must be a number.", field=name), field=name)
     if not math.isfinite(value) or not low <= value <= high:
-        raise _out_of_range(name, low, high)
+        raise out_of_range(name, low, high)
     return float(value)
 
 

@@ -9,12 +9,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from pydantic import ValidationError
 
+from .. import directory_input as di
 from ..campaigns.models import Campaign
 from ..database import MAX_ID
 from ..enums import Audience, EventKind
 from ..errors import BadInput
 from ..extensions import db
-from ..limits import CONTROL_CHARACTERS, MAX_YEAR, MIN_YEAR
+from ..limits import CONTROL_CHARACTERS
 from ..people.models import Person
 from ..recurrence import (
     RecurrenceError,
@@ -175,28 +176,19 @@ def _moment(value, name: str, all_day: bool, tz) -> datetime:
     try:
         if all_day or len(value) == 10:
             day = date.fromisoformat(value[:10])
-            _check_year(day.year, name)  # before any arithmetic: year 1 and 9999 overflow
+            di.event_year(day.year, name)  # before any arithmetic: year 1 and 9999 overflow
             moment = local_midnight_utc(day, tz)
         else:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            _check_year(parsed.year, name)
+            di.event_year(parsed.year, name)
             moment = local_to_utc(parsed, tz)
     except (ValueError, OverflowError):
         raise BadInput(
             _("%(field)s is not a valid date or time: %(value)s", field=name, value=value[:40]),
             field=name,
         ) from None
-    _check_year(moment.astimezone(local_zone()).year, name)
+    di.event_year(moment.astimezone(local_zone()).year, name)
     return moment
-
-
-def _check_year(year: int, name: str) -> None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise BadInput(
-            _("%(field)s must be between %(low)s and %(high)s.", field=name, low=MIN_YEAR,
-              high=MAX_YEAR),
-            field=name,
-        )  # fmt: skip
 
 
 def _ref(model, value, name: str):
@@ -436,7 +428,7 @@ def _rdates(value, all_day: bool, tz, start: datetime, strict: bool) -> list[str
             raise wrong from None
         if strict and _is_date(text.strip()) != all_day:
             raise wrong
-        _check_year(moment.year, "rdates")
+        di.event_year(moment.year, "rdates")
         keys.add(exdate_key(moment.astimezone(tz) if moment.tzinfo else moment, all_day))
     first = exdate_key(start.astimezone(tz), all_day)
     early = sorted(key for key in keys if key < first)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import directory_input as di
 from ..bounded import rows_table, values_in
 from ..campaigns.models import Campaign
 from ..enums import PUBLIC_STATUSES, Audience, EventKind, EventStatus
@@ -226,15 +227,7 @@ def parse_moment(value: str, name: str, end_of_day: bool = False) -> datetime:
         else:
             moment = local_midnight_utc(parsed + timedelta(days=1) if end_of_day else parsed)
     if moment is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise BadInput(
-            _(
-                "%(name)s must be between %(low)s and %(high)s.",
-                name=name,
-                low=MIN_YEAR,
-                high=MAX_YEAR,
-            ),
-            field=name,
-        )
+        raise di.out_of_range(name, MIN_YEAR, MAX_YEAR)
     return moment
 
 

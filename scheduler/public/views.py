@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import directory_input as di
 from ..accounts.models import User
 from ..audit.service import trail
 from ..campaigns.models import Campaign
@@ -27,7 +28,6 @@ from ..health import UNREACHABLE, database_state
 from ..hosts import absolute_url
 from ..jobs.lease import NAME as LEASE_NAME
 from ..jobs.models import SchedulerLease
-from ..limits import MAX_YEAR, MIN_YEAR
 from ..series.models import Series
 from ..societies.models import Society
 from ..timeutil import local_day_range, local_today, local_zone
@@ -115,12 +115,7 @@ def _parse_day(value: str | None, first: date, last: date) -> date | None:
 
 def _in_range(day: date, name: str) -> date:
     """The calendar pages the years the events may have (MIN_YEAR to MAX_YEAR)."""
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise BadInput(
-            _("%(name)s must be between %(low)s and %(high)s.", name=name, low=MIN_YEAR,
-              high=MAX_YEAR),
-            field=name,
-        )  # fmt: skip
+    di.event_year(day.year, name)
     return day
 
 

@@ -9,7 +9,6 @@ from pydantic import Field
 
 from .. import directory_input as di
 from ..errors import BadInput
-from ..limits import MAX_YEAR, MIN_YEAR
 from .models import MAX_ADDRESS, MAX_CITY, MAX_NAME, MAX_REASON, MAX_STREAM_URL
 
 MAX_CAPACITY = 1_000_000
@@ -53,12 +52,7 @@ def parse_day(value, name: str) -> date:
             raise BadInput(
                 _("%(field)s is not a valid date: %(value)s", field=name, value=raw), field=name
             ) from None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise BadInput(
-            _("%(field)s must be between %(low)s and %(high)s.", field=name, low=MIN_YEAR,
-              high=MAX_YEAR),
-            field=name,
-        )  # fmt: skip
+    di.event_year(day.year, name)
     return day
 
 
