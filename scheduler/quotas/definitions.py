@@ -4,6 +4,7 @@ committed here, so pages and any later API share one way in."""
 
 from flask_babel import gettext as _
 
+from .. import directory_input as di
 from ..audit.service import record
 from ..campaigns.models import Campaign
 from ..errors import BadInput
@@ -13,17 +14,7 @@ from ..societies.models import Society
 
 
 def _whole(form, name: str, low: int, high: int = MAX_SESSIONS) -> int:
-    raw = (form.get(name) or "").strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadInput(_("%(name)s must be a whole number.", name=name), field=name) from None
-    if not low <= value <= high:
-        raise BadInput(
-            _("%(name)s must be between %(low)s and %(high)s.", name=name, low=low, high=high),
-            field=name,
-        )
-    return value
+    return di.integer(form.get(name) or "", name, low, high)
 
 
 def _save(entity_type: str, obj, changes: dict, by) -> None:
